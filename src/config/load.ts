@@ -1,0 +1,109 @@
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { CoolfleetError, ErrorCode } from "../core/errors.js";
+import { isValidHostId } from "../protocol/index.js";
+import { AgentConfig } from "./agent-schema.js";
+
+/** One problem in a config file: where, and what was expected. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node: unknown = root;
+  for (const key of path) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
+}
+
+function schemaProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
+  return error.issues.map((issue) => {
+    const path = formatPath(issue.path);
+    if (issue.code === "unrecognized_keys") {
+      return { path: path || "(top level)", message: `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}` };
+    }
+    return { path: path || "(top level)", message: `${issue.message}; got ${describeValue(valueAt(raw, issue.path))}` };
+  });
+}
+
+/** Checks that need more than one key at a time. */
+function semanticProblems(config: AgentConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  config.temperatures.forEach((limit, i) => {
+    if (limit.criticalC <= limit.targetC) {
+      problems.push({ path: `temperatures[${i}].criticalC`, message: `must be above targetC (${limit.targetC}); got ${limit.criticalC}` });
+    }
+  });
+  for (const [name, group] of [["fans", config.fans], ["pump", config.pump]] as const) {
+    if (!group) continue;
+    if (group.minPct > group.maxPct) problems.push({ path: `${name}.minPct`, message: `must not exceed maxPct (${group.maxPct}); got ${group.minPct}` });
+    if (group.failsafePct < group.minPct || group.failsafePct > group.maxPct) {
+      problems.push({ path: `${name}.failsafePct`, message: `must lie between minPct and maxPct (${group.minPct}-${group.maxPct}); got ${group.failsafePct}` });
+    }
+    if (new Set(group.channels).size !== group.channels.length) problems.push({ path: `${name}.channels`, message: "lists a channel twice" });
+  }
+  if (config.broker.reconnectMinMs > config.broker.reconnectMaxMs) {
+    problems.push({ path: "broker.reconnectMinMs", message: `must not exceed reconnectMaxMs (${config.broker.reconnectMaxMs})` });
+  }
+  if (config.maxLeaseMs < 2 * config.periodMs) {
+    problems.push({ path: "maxLeaseMs", message: `must be at least two control periods (${2 * config.periodMs} ms); got ${config.maxLeaseMs}` });
+  }
+  return problems;
+}
+
+function fail(source: string, problems: ConfigProblem[]): never {
+  const lines = problems.map((p) => `  ${p.path}: ${p.message}`).join("\n");
+  throw new CoolfleetError(ErrorCode.ConfigInvalid, `${source}: invalid agent config\n${lines}`);
+}
+
+/** Validates an already-parsed config object; `source` names it in errors. */
+export function parseAgentConfig(raw: unknown, source: string): AgentConfig {
+  const parsed = AgentConfig.safeParse(raw);
+  if (!parsed.success) fail(source, schemaProblems(parsed.error, raw));
+  const problems = semanticProblems(parsed.data);
+  if (problems.length > 0) fail(source, problems);
+  return parsed.data;
+}
+
+export function parseAgentConfigText(text: string, source: string): AgentConfig {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0];
+    throw new CoolfleetError(ErrorCode.ConfigInvalid, `${source}: not valid YAML: ${first?.message ?? "parse error"}`);
+  }
+  return parseAgentConfig(doc.toJS(), source);
+}
+
+export function loadAgentConfig(file: string): AgentConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new CoolfleetError(ErrorCode.ConfigUnreadable, `${file}: cannot read config: ${(err as Error).message}`, { cause: err });
+  }
+  return parseAgentConfigText(text, file);
+}
+
+/** The host id from config, else the machine's hostname; rejects names that cannot be a topic level. */
+export function resolveHostId(config: AgentConfig, override?: string): string {
+  const hostId = override ?? config.hostId ?? hostname().split(".")[0] ?? "";
+  if (!isValidHostId(hostId)) {
+    throw new CoolfleetError(ErrorCode.ConfigInvalid, `host id "${hostId}" is not valid: set hostId in the config or pass --host-id (1-64 of A-Z a-z 0-9 . _ -)`);
+  }
+  return hostId;
+}

@@ -1,0 +1,33 @@
+import type { ReadingKind, ReadingUnit } from "../protocol/index.js";
+
+/** One value as a sensor source delivered it, before plausibility checks. */
+export interface RawReading {
+  /** Stable across reboots, e.g. "coretemp.0:Package id 0" or "nct6798:fan1". */
+  id: string;
+  kind: ReadingKind;
+  unit: ReadingUnit;
+  /** null when the source could not deliver a value (file gone, read error, "ns"). */
+  value: number | null;
+  /** When the value was sampled (clock ms); slow sources may deliver old samples. */
+  sampledAtMs: number;
+  /** Why value is null, for logs. */
+  error?: string;
+}
+
+/** Something that can be read once per control period: hwmon, procfs, later IPMI, Modbus, SMC. */
+export interface SensorSource {
+  readonly name: string;
+  sweep(nowMs: number): RawReading[];
+}
+
+/** A group of fan or pump channels driven together. Async because IPMI and Modbus writes are. */
+export interface CoolingActuator {
+  readonly name: string;
+  readonly channels: number;
+  /** Switches the hardware from firmware automatic to manual control, remembering what it found. */
+  takeControl(): Promise<void>;
+  /** Drives every channel of the group to pct (0..100). */
+  setPct(pct: number): Promise<void>;
+  /** Puts back the mode (and value) found by takeControl. Safe to call more than once. */
+  restore(): Promise<void>;
+}

@@ -1,0 +1,147 @@
+import { z } from "zod";
+import { HOST_ID_PATTERN } from "./topics.js";
+
+/** Every message carries v; a receiver rejects versions it does not know. */
+export const PROTOCOL_VERSION = 1;
+
+const hostId = z.string().regex(HOST_ID_PATTERN, "host id: 1-64 of A-Z a-z 0-9 . _ -");
+const epochMs = z.number().int().nonnegative();
+const pct = z.number().min(0).max(100);
+
+export const READING_KINDS = ["temperature", "fan", "pwm", "load", "disk", "flow", "pump", "power"] as const;
+export const ReadingKind = z.enum(READING_KINDS);
+export type ReadingKind = z.infer<typeof ReadingKind>;
+
+export const READING_UNITS = ["C", "rpm", "pct", "MBps", "Lpm", "W"] as const;
+export const ReadingUnit = z.enum(READING_UNITS);
+export type ReadingUnit = z.infer<typeof ReadingUnit>;
+
+/** ok, or why the agent does not trust the value. */
+export const READING_QUALITIES = ["ok", "missing", "stale", "stuck", "out_of_range", "rate"] as const;
+export const ReadingQuality = z.enum(READING_QUALITIES);
+export type ReadingQuality = z.infer<typeof ReadingQuality>;
+
+export const Reading = z.object({
+  id: z.string().min(1).max(128),
+  kind: ReadingKind,
+  value: z.number().finite().nullable(),
+  unit: ReadingUnit,
+  quality: ReadingQuality,
+});
+export type Reading = z.infer<typeof Reading>;
+
+/** Who decided the outputs this period. */
+export const CONTROL_MODES = ["local", "remote", "failsafe", "override"] as const;
+export const ControlMode = z.enum(CONTROL_MODES);
+export type ControlMode = z.infer<typeof ControlMode>;
+
+export const Outputs = z.object({
+  fanPct: pct,
+  pumpPct: pct.optional(),
+});
+export type Outputs = z.infer<typeof Outputs>;
+
+export const Telemetry = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  host: hostId,
+  boot: z.string().min(8).max(64),
+  seq: z.number().int().nonnegative(),
+  ts: epochMs,
+  periodMs: z.number().int().positive(),
+  mode: ControlMode,
+  outputs: Outputs,
+  /** seq of the controller command in force, if any. */
+  cmdSeq: z.number().int().nonnegative().optional(),
+  /** Telemetry messages this agent boot dropped from its queue while the broker was away. */
+  dropped: z.number().int().nonnegative(),
+  readings: z.array(Reading).max(512),
+});
+export type Telemetry = z.infer<typeof Telemetry>;
+
+export const SensorRole = z.enum(["cpu", "drive", "inlet", "exhaust", "coolant", "other"]);
+export type SensorRole = z.infer<typeof SensorRole>;
+
+export const SensorManifestEntry = z.object({
+  id: z.string().min(1).max(128),
+  kind: ReadingKind,
+  unit: ReadingUnit,
+  role: SensorRole.optional(),
+  targetC: z.number().optional(),
+  criticalC: z.number().optional(),
+  required: z.boolean().optional(),
+});
+export type SensorManifestEntry = z.infer<typeof SensorManifestEntry>;
+
+export const CAPABILITY_TIERS = ["full", "floor", "monitor"] as const;
+export const CapabilityTier = z.enum(CAPABILITY_TIERS);
+export type CapabilityTier = z.infer<typeof CapabilityTier>;
+
+export const Capabilities = z.object({
+  fans: z.object({ channels: z.number().int().nonnegative(), tier: CapabilityTier, minPct: pct, maxPct: pct }),
+  pump: z.object({ channels: z.number().int().nonnegative(), tier: CapabilityTier, minPct: pct, maxPct: pct }).optional(),
+  /** Longest command lease the agent honours, whatever expiresAt says. */
+  maxLeaseMs: z.number().int().positive(),
+});
+export type Capabilities = z.infer<typeof Capabilities>;
+
+/** Retained on coolfleet/v1/<host>/state: birth when online, Last Will or clean shutdown when not. */
+export const HostState = z.discriminatedUnion("online", [
+  z.object({
+    v: z.literal(PROTOCOL_VERSION),
+    host: hostId,
+    boot: z.string().min(8).max(64),
+    online: z.literal(true),
+    ts: epochMs,
+    agentVersion: z.string(),
+    periodMs: z.number().int().positive(),
+    sensors: z.array(SensorManifestEntry).max(512),
+    capabilities: Capabilities,
+    inventory: z.record(z.string(), z.string()).optional(),
+  }),
+  z.object({
+    v: z.literal(PROTOCOL_VERSION),
+    host: hostId,
+    boot: z.string().min(8).max(64),
+    online: z.literal(false),
+    ts: epochMs,
+    reason: z.enum(["shutdown", "lost"]),
+  }),
+]);
+export type HostState = z.infer<typeof HostState>;
+export type HostBirth = Extract<HostState, { online: true }>;
+
+export const Setpoints = z
+  .object({ fanPct: pct.optional(), pumpPct: pct.optional() })
+  .refine((s) => s.fanPct !== undefined || s.pumpPct !== undefined, "a command needs fanPct or pumpPct");
+export type Setpoints = z.infer<typeof Setpoints>;
+
+export const Command = z
+  .object({
+    v: z.literal(PROTOCOL_VERSION),
+    id: z.string().min(1).max(64),
+    host: hostId,
+    seq: z.number().int().nonnegative(),
+    issuedAt: epochMs,
+    expiresAt: epochMs,
+    setpoints: Setpoints,
+  })
+  .refine((c) => c.expiresAt > c.issuedAt, "expiresAt must be after issuedAt");
+export type Command = z.infer<typeof Command>;
+
+export const ACK_STATUSES = ["applied", "rejected", "expired", "superseded"] as const;
+export const AckStatus = z.enum(ACK_STATUSES);
+export type AckStatus = z.infer<typeof AckStatus>;
+
+export const Ack = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  host: hostId,
+  boot: z.string().min(8).max(64),
+  cmdId: z.string().min(1).max(64),
+  seq: z.number().int().nonnegative(),
+  status: AckStatus,
+  reason: z.string().max(200).optional(),
+  ts: epochMs,
+  /** What the governor let through, when it differs from the command. */
+  applied: Outputs.partial().optional(),
+});
+export type Ack = z.infer<typeof Ack>;
