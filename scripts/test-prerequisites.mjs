@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Makes sure the programs the test suite talks to are installed. As root on Debian it installs what is
+// missing; otherwise it prints the exact command to run and exits non-zero, so no test is skipped silently.
+import { execFileSync, spawnSync } from "node:child_process";
+
+/** binary → Debian package that provides it */
+const REQUIRED = [
+  { bin: "mosquitto", pkg: "mosquitto", why: "MQTT broker for the integration tests" },
+];
+
+function has(bin) {
+  return spawnSync("sh", ["-c", `command -v ${bin} || test -x /usr/sbin/${bin}`], { stdio: "ignore" }).status === 0;
+}
+
+const missing = REQUIRED.filter((r) => !has(r.bin));
+if (missing.length === 0) process.exit(0);
+
+const pkgs = [...new Set(missing.map((m) => m.pkg))];
+const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+const hasApt = spawnSync("sh", ["-c", "command -v apt-get"], { stdio: "ignore" }).status === 0;
+
+if (isRoot && hasApt) {
+  console.log(`test prerequisites: installing ${pkgs.join(" ")} (${missing.map((m) => m.why).join("; ")})`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+  execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...pkgs], { stdio: "inherit", env });
+  const still = missing.filter((r) => !has(r.bin));
+  if (still.length > 0) {
+    console.error(`test prerequisites: still missing after install: ${still.map((s) => s.bin).join(", ")}`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
+console.error("The test suite needs programs that are not installed:");
+for (const m of missing) console.error(`  ${m.bin}  (${m.why})`);
+console.error(`Install them, then run npm test again:\n  sudo apt-get install -y ${pkgs.join(" ")}`);
+process.exit(1);

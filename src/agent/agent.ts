@@ -1,0 +1,337 @@
+import type { AgentConfig, ActuatorGroupConfig } from "../config/agent-schema.js";
+import type { Clock, TimerHandle } from "../core/clock.js";
+import { CoolfleetError, ErrorCode } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import type { CoolingActuator, SensorSource } from "../hardware/binding.js";
+import {
+  decodeCommand,
+  PROTOCOL_VERSION,
+  type Ack,
+  type ControlMode,
+  type HostBirth,
+  type HostState,
+  type Outputs,
+  type Reading,
+  type SensorManifestEntry,
+  type Telemetry,
+} from "../protocol/index.js";
+import { hostMode } from "./agent-telemetry.js";
+import { CommandLease, type AckDecision } from "./command-lease.js";
+import { matchLimits, unmatchedLimits, type ControlledTemp } from "./controlled-sensors.js";
+import { SafetyGovernor } from "./governor.js";
+import type { AgentLinkStats } from "./mqtt-link.js";
+import { LocalController } from "./local-control.js";
+import { PlausibilityChecker } from "./plausibility.js";
+import { SensorSweep } from "./sweep.js";
+
+/** What the agent needs from its broker session (AgentLink in production). */
+export interface AgentLinkPort {
+  start(birth: HostState): void;
+  publishTelemetry(telemetry: Telemetry): void;
+  publishAck(ack: Ack): void;
+  stop(offline: HostState): Promise<void>;
+  stats(): AgentLinkStats;
+}
+
+export interface CoolingAgentDeps {
+  config: AgentConfig;
+  hostId: string;
+  boot: string;
+  agentVersion: string;
+  clock: Clock;
+  logger: Logger;
+  sources: SensorSource[];
+  fans: CoolingActuator;
+  pump?: CoolingActuator;
+  /** Builds the broker session; the agent passes the handler for incoming commands. */
+  createLink: (onCommand: (payload: Buffer) => void) => AgentLinkPort;
+  inventory?: Record<string, string>;
+}
+
+/** One actuator group with its own L2 loop and L1 governor. */
+interface ControlLoop {
+  name: "fans" | "pump";
+  group: ActuatorGroupConfig;
+  actuator: CoolingActuator;
+  local: LocalController;
+  governor: SafetyGovernor;
+  /** Governor mode of the previous period: local control resumes bumplessly after any other. */
+  lastMode: ControlMode;
+  lastOutputPct: number | undefined;
+}
+
+export interface TickReport {
+  seq: number;
+  mode: ControlMode;
+  outputs: Outputs;
+  readings: Reading[];
+  sweepMs: number;
+  reasons: string[];
+}
+
+/** Counters an operator (and the benchmark) can read. */
+export interface AgentCounters {
+  ticks: number;
+  tickErrors: number;
+  commandsRejectedInvalid: number;
+  sweepDurationsMs: number[];
+}
+
+const SWEEP_HISTORY = 4096;
+
+/**
+ * The per-host agent: every period it sweeps the sensors, checks plausibility, lets the local PID or a
+ * controller command propose outputs, passes them through the safety governor, drives the hardware and
+ * publishes telemetry. It keeps the host safe with no controller and no broker at all.
+ */
+export class CoolingAgent {
+  private readonly sweep: SensorSweep;
+  private readonly plausibility: PlausibilityChecker;
+  private readonly lease: CommandLease;
+  private readonly loops: ControlLoop[];
+  private readonly link: AgentLinkPort;
+  private seq = 0;
+  private timer: TimerHandle | undefined;
+  private startedAtMs = 0;
+  private running: Promise<unknown> | undefined;
+  private stopped = false;
+  private manifest: SensorManifestEntry[] = [];
+  readonly counters: AgentCounters = { ticks: 0, tickErrors: 0, commandsRejectedInvalid: 0, sweepDurationsMs: [] };
+
+  constructor(private readonly deps: CoolingAgentDeps) {
+    const { config } = deps;
+    this.sweep = new SensorSweep(deps.sources);
+    this.plausibility = new PlausibilityChecker(config.plausibility);
+    this.lease = new CommandLease({ hostId: deps.hostId, maxLeaseMs: config.maxLeaseMs });
+    this.loops = [this.makeLoop("fans", config.fans, deps.fans)];
+    if (config.pump && deps.pump) this.loops.push(this.makeLoop("pump", config.pump, deps.pump));
+    this.link = deps.createLink((payload) => this.handleCommand(payload));
+  }
+
+  private makeLoop(name: "fans" | "pump", group: ActuatorGroupConfig, actuator: CoolingActuator): ControlLoop {
+    const { config } = this.deps;
+    return {
+      name,
+      group,
+      actuator,
+      local: new LocalController(config.control.pid, group, config.periodMs),
+      governor: new SafetyGovernor(group, config.control),
+      lastMode: "local",
+      lastOutputPct: undefined,
+    };
+  }
+
+  /** Takes manual control of the hardware, announces the host and starts the control period. */
+  async start(): Promise<void> {
+    const { clock, config, logger } = this.deps;
+    const firstSweep = this.sweep.run(clock.nowMs());
+    const sensorIds = firstSweep.readings.map((r) => r.id);
+    const unmatched = unmatchedLimits(sensorIds, config.temperatures).filter((limit) => limit.required);
+    if (unmatched.length > 0) {
+      throw new CoolfleetError(
+        ErrorCode.ConfigInvalid,
+        `required temperature limit(s) ${unmatched.map((l) => `"${l.match}"`).join(", ")} match no sensor on this host; sensors found: ${sensorIds.join(", ") || "none"}`,
+      );
+    }
+    this.manifest = this.buildManifest(firstSweep.readings.map((r) => ({ id: r.id, kind: r.kind, unit: r.unit })));
+    for (const loop of this.loops) await loop.actuator.takeControl();
+    this.link.start(this.birth());
+    logger.info({ sensors: this.manifest.length, periodMs: config.periodMs }, "agent started");
+    this.startedAtMs = clock.nowMs();
+    this.scheduleNext();
+  }
+
+  private buildManifest(sensors: { id: string; kind: Reading["kind"]; unit: Reading["unit"] }[]): SensorManifestEntry[] {
+    const limits = this.deps.config.temperatures;
+    return sensors.map((sensor) => {
+      if (sensor.kind !== "temperature") return sensor;
+      const controlled = matchLimits([{ ...sensor, value: null, quality: "missing" }], limits)[0];
+      if (!controlled) return sensor;
+      return { ...sensor, role: controlled.role, targetC: controlled.targetC, criticalC: controlled.criticalC, required: controlled.required };
+    });
+  }
+
+  private birth(): HostBirth {
+    const { config, hostId, boot, clock, agentVersion, inventory } = this.deps;
+    const capability = (group: ActuatorGroupConfig) => ({ channels: group.channels.length, tier: "full" as const, minPct: group.minPct, maxPct: group.maxPct });
+    return {
+      v: PROTOCOL_VERSION,
+      host: hostId,
+      boot,
+      online: true,
+      ts: clock.nowMs(),
+      agentVersion,
+      periodMs: config.periodMs,
+      sensors: this.manifest,
+      capabilities: {
+        fans: capability(config.fans),
+        ...(config.pump && this.deps.pump ? { pump: capability(config.pump) } : {}),
+        maxLeaseMs: config.maxLeaseMs,
+      },
+      ...(inventory ? { inventory } : {}),
+    };
+  }
+
+  private scheduleNext(): void {
+    if (this.stopped) return;
+    const { clock, config } = this.deps;
+    const nowMs = clock.nowMs();
+    // Aligned to the start time so the period does not drift with tick duration; missed slots are skipped.
+    const elapsed = nowMs - this.startedAtMs;
+    const nextDueMs = this.startedAtMs + (Math.floor(elapsed / config.periodMs) + 1) * config.periodMs;
+    this.timer = clock.setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.tick().finally(() => {
+        this.running = undefined;
+        this.scheduleNext();
+      });
+    }, nextDueMs - nowMs);
+  }
+
+  /** Runs one control period. Never throws: a failure drives the outputs to their failsafe level. */
+  async tick(): Promise<TickReport | undefined> {
+    const { clock, logger } = this.deps;
+    const nowMs = clock.nowMs();
+    try {
+      return await this.controlPeriod(nowMs);
+    } catch (err) {
+      this.counters.tickErrors++;
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, "control period failed; outputs to failsafe");
+      for (const loop of this.loops) {
+        try {
+          await loop.actuator.setPct(loop.group.failsafePct);
+          loop.lastOutputPct = loop.group.failsafePct;
+        } catch (writeErr) {
+          logger.fatal({ err: writeErr instanceof Error ? writeErr.message : String(writeErr), actuator: loop.name }, "cannot write failsafe output");
+        }
+      }
+      return undefined;
+    }
+  }
+
+  private async controlPeriod(nowMs: number): Promise<TickReport> {
+    const { config, hostId, boot } = this.deps;
+    const sweep = this.sweep.run(nowMs);
+    this.recordSweep(sweep.durationMs);
+    const readings = this.plausibility.check(sweep.readings, nowMs);
+    const temps = matchLimits(readings, config.temperatures);
+
+    const pending = this.lease.takePending(nowMs);
+    this.sendAcks(pending.acks, nowMs);
+    const command = this.lease.active(nowMs);
+
+    const outputs: Partial<Record<"fans" | "pump", number>> = {};
+    const modes: ControlMode[] = [];
+    const reasons: string[] = [];
+    for (const loop of this.loops) {
+      const remotePct = loop.name === "fans" ? command?.setpoints.fanPct : command?.setpoints.pumpPct;
+      const decision = this.decideLoop(loop, temps, remotePct, nowMs);
+      await loop.actuator.setPct(decision.outputPct);
+      loop.lastOutputPct = decision.outputPct;
+      outputs[loop.name] = decision.outputPct;
+      modes.push(decision.mode);
+      if (decision.reason) reasons.push(`${loop.name}: ${decision.reason}`);
+    }
+
+    const applied: Outputs = { fanPct: outputs.fans ?? 0, ...(outputs.pump !== undefined ? { pumpPct: outputs.pump } : {}) };
+    if (pending.cmd) {
+      this.sendAcks([{ cmdId: pending.cmd.id, seq: pending.cmd.seq, status: "applied", ...(reasons.length > 0 ? { reason: reasons.join("; ").slice(0, 200) } : {}) }], nowMs, applied);
+    }
+
+    const mode = hostMode(modes);
+    const telemetry: Telemetry = {
+      v: PROTOCOL_VERSION,
+      host: hostId,
+      boot,
+      seq: this.seq++,
+      ts: nowMs,
+      periodMs: config.periodMs,
+      mode,
+      outputs: applied,
+      ...(command ? { cmdSeq: command.seq } : {}),
+      dropped: this.link.stats().dropped,
+      readings,
+    };
+    this.link.publishTelemetry(telemetry);
+    this.counters.ticks++;
+    return { seq: telemetry.seq, mode, outputs: applied, readings, sweepMs: sweep.durationMs, reasons };
+  }
+
+  private decideLoop(loop: ControlLoop, temps: ControlledTemp[], remotePct: number | undefined, nowMs: number) {
+    const source = remotePct !== undefined ? "remote" : "local";
+    let demandPct: number | undefined;
+    if (source === "remote") {
+      demandPct = remotePct;
+    } else {
+      // Bumpless hand-back after a command, an override or a failsafe: continue from what the hardware has.
+      if (loop.lastMode !== "local" && loop.lastOutputPct !== undefined) loop.local.bumpTo(loop.lastOutputPct, temps);
+      demandPct = loop.local.update(temps);
+    }
+    const decision = loop.governor.decide({ nowMs, temps, demandPct, source });
+    loop.lastMode = decision.mode;
+    return decision;
+  }
+
+  private recordSweep(durationMs: number): void {
+    const history = this.counters.sweepDurationsMs;
+    history.push(durationMs);
+    if (history.length > SWEEP_HISTORY) history.splice(0, history.length - SWEEP_HISTORY);
+  }
+
+  /** Handles one payload from the command topic. Bad payloads are counted and logged, never thrown. */
+  handleCommand(payload: Buffer): void {
+    const { clock, logger } = this.deps;
+    const nowMs = clock.nowMs();
+    const decoded = decodeCommand(payload);
+    if (!decoded.ok) {
+      this.counters.commandsRejectedInvalid++;
+      logger.warn({ reason: decoded.reason }, "invalid command payload rejected");
+      return;
+    }
+    this.sendAcks(this.lease.receive(decoded.value, nowMs), nowMs);
+  }
+
+  private sendAcks(decisions: AckDecision[], nowMs: number, applied?: Outputs): void {
+    const { hostId, boot } = this.deps;
+    for (const decision of decisions) {
+      this.link.publishAck({
+        v: PROTOCOL_VERSION,
+        host: hostId,
+        boot,
+        cmdId: decision.cmdId,
+        seq: decision.seq,
+        status: decision.status,
+        ts: nowMs,
+        ...(decision.reason ? { reason: decision.reason.slice(0, 200) } : {}),
+        ...(decision.status === "applied" && applied ? { applied } : {}),
+      });
+    }
+  }
+
+  /** Resolves when no control period is running (tests advance the clock, then wait for this). */
+  async whenIdle(): Promise<void> {
+    await this.running;
+  }
+
+  linkStats(): AgentLinkStats {
+    return this.link.stats();
+  }
+
+  /** Stops the control period, hands the hardware back to firmware and announces the host offline. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const { clock, logger, hostId, boot } = this.deps;
+    if (this.timer) clock.clearTimeout(this.timer);
+    await this.running;
+    for (const loop of this.loops) {
+      try {
+        await loop.actuator.restore();
+      } catch (err) {
+        logger.error({ err: err instanceof Error ? err.message : String(err), actuator: loop.name }, "could not hand control back to firmware");
+      }
+    }
+    await this.link.stop({ v: PROTOCOL_VERSION, host: hostId, boot, online: false, ts: clock.nowMs(), reason: "shutdown" });
+    logger.info("agent stopped; firmware has control");
+  }
+}

@@ -1,0 +1,82 @@
+import type { Command } from "commander";
+import { assembleAgent, linuxSensorSources } from "../agent/assemble.js";
+import { loadAgentConfig, parseAgentConfig, resolveHostId } from "../config/load.js";
+import { SystemClock } from "../core/clock.js";
+import { CoolfleetError, ErrorCode } from "../core/errors.js";
+import { createLogger, LOG_LEVELS } from "../core/logger.js";
+import type { LevelWithSilent } from "pino";
+
+interface AgentCliOptions {
+  config: string;
+  hostId?: string;
+  root?: string;
+  broker?: string;
+  logLevel: string;
+  listSensors?: boolean;
+}
+
+function logLevel(value: string): LevelWithSilent {
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new CoolfleetError(ErrorCode.UsageInvalid, `--log-level must be one of ${LOG_LEVELS.join(", ")}; got "${value}"`);
+  }
+  return value as LevelWithSilent;
+}
+
+export function registerAgentCommand(program: Command): void {
+  program
+    .command("agent")
+    .description("run the per-host cooling agent: sensors, safety governor, local control, MQTT link")
+    .requiredOption("-c, --config <file>", "agent config file (YAML)")
+    .option("--host-id <id>", "override hostId from the config")
+    .option("--root <dir>", "override root: where /sys and /proc are read (a simulated host's tree)")
+    .option("--broker <url>", "override broker.url")
+    .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")}`, "info")
+    .option("--list-sensors", "print the sensors this host exposes, with current values, and exit")
+    .action(async (opts: AgentCliOptions) => {
+      const logger = createLogger(logLevel(opts.logLevel), "coolfleet-agent");
+      const fileConfig = loadAgentConfig(opts.config);
+      // Overrides go through the same validation as the file, so a bad --broker is caught the same way.
+      const config = parseAgentConfig(
+        {
+          ...fileConfig,
+          ...(opts.root ? { root: opts.root } : {}),
+          broker: { ...fileConfig.broker, ...(opts.broker ? { url: opts.broker } : {}) },
+          ...(opts.hostId ? { hostId: opts.hostId } : {}),
+        },
+        `${opts.config} (with command-line overrides)`,
+      );
+      const hostId = resolveHostId(config, opts.hostId);
+      const clock = new SystemClock();
+
+      if (opts.listSensors) {
+        for (const source of linuxSensorSources(config.root, logger)) {
+          for (const reading of source.sweep(clock.nowMs())) {
+            process.stdout.write(`${reading.id}\t${reading.kind}\t${reading.value ?? "-"} ${reading.unit}${reading.error ? `\t(${reading.error})` : ""}\n`);
+          }
+        }
+        return;
+      }
+
+      const agent = assembleAgent({ config, hostId, clock, logger });
+      let stopping = false;
+      const shutdown = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, "stopping: handing fans back to firmware");
+        agent.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.fatal({ err: err instanceof Error ? err.message : String(err) }, "stop failed");
+            process.exit(1);
+          },
+        );
+      };
+      process.on("SIGTERM", () => shutdown("SIGTERM"));
+      process.on("SIGINT", () => shutdown("SIGINT"));
+      process.on("uncaughtException", (err) => {
+        logger.fatal({ err: err.message, stack: err.stack }, "uncaught exception; handing fans back to firmware");
+        agent.stop().finally(() => process.exit(1));
+      });
+      await agent.start();
+    });
+}
