@@ -1,0 +1,27 @@
+import type { HostView, SetpointProposal } from "../types.js";
+import type { HostObjective } from "./objective.js";
+import { ENERGY_OBJECTIVE } from "./objective.js";
+
+/** What a policy is asked to plan for this round. */
+export interface PlannerInput {
+  nowMs: number;
+  /** The fleet's latest state, one HostView per host the policy should plan for (online, controllable, planned state). */
+  hosts: HostView[];
+  /** What each host is to be optimised for, by hostId; a host missing here is planned for "energy". */
+  objectives: ReadonlyMap<string, HostObjective>;
+}
+
+/**
+ * The planner seam: B1, B2 and later MPC all implement it. A policy may keep per-host memory keyed by hostId, and
+ * must forget hosts absent from an input (they went offline, into Error, or away).
+ */
+export interface PlanningPolicy {
+  /** "b1", "b2", later "mpc": names the policy in logs, metrics and benchmark results. */
+  readonly id: string;
+  plan(input: PlannerInput): SetpointProposal[];
+}
+
+/** The objective a policy should apply to a host (energy when the planner gave none). */
+export function objectiveFor(input: PlannerInput, hostId: string): HostObjective {
+  return input.objectives.get(hostId) ?? ENERGY_OBJECTIVE;
+}
