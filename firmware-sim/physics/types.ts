@@ -79,4 +79,8 @@ export interface SimSnapshot {
   serverPowerW: number;
   /** Tj max: throttling begins here. */
   tjMaxC: number;
+  /** True while any socket is throttling. */
+  throttled?: boolean;
+  /** Fan-noise proxy: sound power of the fan bank, L0 + 50·log10(speed) summed over fans. */
+  noiseDb?: number;
 }

@@ -2,9 +2,8 @@ import type { Command } from "commander";
 import { assembleAgent, linuxSensorSources } from "../agent/assemble.js";
 import { loadAgentConfig, parseAgentConfig, resolveHostId } from "../config/load.js";
 import { SystemClock } from "../core/clock.js";
-import { CoolfleetError, ErrorCode } from "../core/errors.js";
 import { createLogger, LOG_LEVELS } from "../core/logger.js";
-import type { LevelWithSilent } from "pino";
+import { parseLogLevel } from "./options.js";
 
 interface AgentCliOptions {
   config: string;
@@ -13,13 +12,6 @@ interface AgentCliOptions {
   broker?: string;
   logLevel: string;
   listSensors?: boolean;
-}
-
-function logLevel(value: string): LevelWithSilent {
-  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
-    throw new CoolfleetError(ErrorCode.UsageInvalid, `--log-level must be one of ${LOG_LEVELS.join(", ")}; got "${value}"`);
-  }
-  return value as LevelWithSilent;
 }
 
 export function registerAgentCommand(program: Command): void {
@@ -33,7 +25,7 @@ export function registerAgentCommand(program: Command): void {
     .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")}`, "info")
     .option("--list-sensors", "print the sensors this host exposes, with current values, and exit")
     .action(async (opts: AgentCliOptions) => {
-      const logger = createLogger(logLevel(opts.logLevel), "coolfleet-agent");
+      const logger = createLogger(parseLogLevel(opts.logLevel), "coolfleet-agent");
       const fileConfig = loadAgentConfig(opts.config);
       // Overrides go through the same validation as the file, so a bad --broker is caught the same way.
       const config = parseAgentConfig(
@@ -75,7 +67,7 @@ export function registerAgentCommand(program: Command): void {
       process.on("SIGINT", () => shutdown("SIGINT"));
       process.on("uncaughtException", (err) => {
         logger.fatal({ err: err.message, stack: err.stack }, "uncaught exception; handing fans back to firmware");
-        agent.stop().finally(() => process.exit(1));
+        void agent.stop().finally(() => process.exit(1));
       });
       await agent.start();
     });

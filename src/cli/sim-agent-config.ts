@@ -1,54 +1,70 @@
-import { parseAgentConfig } from "../config/load.js";
+import { loadProfile, type HostProfile } from "../../firmware-sim/index.js";
 import type { AgentConfig } from "../config/agent-schema.js";
+import { parseAgentConfig } from "../config/load.js";
+
+export interface SimAgentConfigOptions {
+  hostId: string;
+  root: string;
+  brokerUrl: string;
+  periodMs?: number;
+}
+
+/** CPU control target Tj max − 10 °C and override 3 °C short of Tj max, as the thermal-design literature does. */
+function cpuLimits(profile: HostProfile): { targetC: number; criticalC: number } {
+  return { targetC: profile.tjMaxC - 10, criticalC: profile.tjMaxC - 3 };
+}
+
+/** Drive sensor ids as the agent names them: drivetemp for SATA/SAS, the nvme driver's own chip for NVMe. */
+function driveLimits(profile: HostProfile): Record<string, unknown>[] {
+  const limits = new Map<string, Record<string, unknown>>();
+  for (const drive of profile.drives) {
+    const match = drive.name.startsWith("nvme") ? "nvme.*" : "drivetemp.*";
+    const limitC = drive.limitC;
+    const existing = limits.get(match);
+    const criticalC = Math.min(limitC, (existing?.criticalC as number | undefined) ?? limitC);
+    limits.set(match, { match, role: "drive", targetC: criticalC - 8, criticalC });
+  }
+  return [...limits.values()];
+}
 
 /**
  * Agent configs for the simulator's host profiles (firmware-sim/profiles): which hwmon chips drive the fans and
  * pump, and which sensors are controlled with which limits. The demo, the benchmark and the tests use these;
  * config/agent.sim.yaml is the same thing for the PowerEdge profile, written out for people.
  */
-export function simAgentConfig(profileId: string, opts: { hostId: string; root: string; brokerUrl: string; periodMs?: number }): AgentConfig {
-  const base = {
-    version: 1,
-    hostId: opts.hostId,
-    root: opts.root,
-    periodMs: opts.periodMs ?? 1000,
-    broker: { url: opts.brokerUrl },
-  };
-  const drives = { match: "drivetemp.*", role: "drive", targetC: 45, criticalC: 55 };
-  if (profileId.startsWith("macpro")) {
+export function simAgentConfig(profileId: string, opts: SimAgentConfigOptions): AgentConfig {
+  const profile = loadProfile(profileId);
+  const cpu = cpuLimits(profile);
+  const source = `agent config for simulated ${profileId}`;
+  const base = { version: 1, hostId: opts.hostId, root: opts.root, periodMs: opts.periodMs ?? 1000, broker: { url: opts.brokerUrl } };
+  const cpuTemps = [
+    { match: "coretemp.*:Package id *", role: "cpu", ...cpu, required: true },
+    { match: "coretemp.*:Core *", role: "cpu", targetC: cpu.targetC + 2, criticalC: cpu.criticalC + 1 },
+  ];
+  const fanChannels = Array.from({ length: profile.fans.count }, (_, i) => i + 1);
+
+  if (profile.id.startsWith("macpro")) {
     return parseAgentConfig(
       {
         ...base,
-        temperatures: [
-          { match: "coretemp.*:Package id *", role: "cpu", targetC: 95, criticalC: 103, required: true },
-          { match: "coretemp.*:Core *", role: "cpu", targetC: 97, criticalC: 104 },
-          { match: "applesmc:TA0P", role: "inlet", targetC: 35, criticalC: 45 },
-          drives,
-        ],
-        fans: { chip: "applesmc", channels: [1, 2, 3, 4], minPct: 20, roles: ["cpu", "drive"] },
+        temperatures: [...cpuTemps, { match: "applesmc:TA0P", role: "inlet", targetC: 35, criticalC: 45 }, ...driveLimits(profile)],
+        fans: { chip: "applesmc", channels: fanChannels, minPct: profile.fans.minPct, roles: ["cpu", "drive"] },
       },
-      `simulated ${profileId}`,
+      source,
     );
   }
-  const temperatures = [
-    { match: "coretemp.*:Package id *", role: "cpu", targetC: 85, criticalC: 95, required: true },
-    { match: "coretemp.*:Core *", role: "cpu", targetC: 88, criticalC: 97 },
-    { match: "nct6798:SYSTIN", role: "inlet", targetC: 35, criticalC: 45 },
-    drives,
-  ];
-  if (profileId.includes("liquid")) {
+  const temperatures = [...cpuTemps, { match: "nct6798:SYSTIN", role: "inlet", targetC: 35, criticalC: 45 }, ...driveLimits(profile)];
+  if (profile.coolingKind === "liquid") {
     return parseAgentConfig(
       {
         ...base,
-        temperatures: [...temperatures, { match: "d5next:Coolant temp", role: "coolant", targetC: 40, criticalC: 50 }],
-        fans: { chip: "nct6798", channels: [1, 2, 3, 4, 5, 6], minPct: 20, roles: ["drive"] },
+        temperatures: [...temperatures, { match: "d5next:Coolant temp", role: "coolant", targetC: 45, criticalC: 55 }],
+        // On cold plates the pump cools the CPUs; the fans cool drives and the rest of the chassis.
+        fans: { chip: "nct6798", channels: fanChannels, minPct: profile.fans.minPct, roles: ["drive"] },
         pump: { chip: "d5next", channels: [1], minPct: 30, roles: ["cpu", "coolant"] },
       },
-      `simulated ${profileId}`,
+      source,
     );
   }
-  return parseAgentConfig(
-    { ...base, temperatures, fans: { chip: "nct6798", channels: [1, 2, 3, 4, 5, 6], minPct: 20, roles: ["cpu", "drive"] } },
-    `simulated ${profileId}`,
-  );
+  return parseAgentConfig({ ...base, temperatures, fans: { chip: "nct6798", channels: fanChannels, minPct: profile.fans.minPct, roles: ["cpu", "drive"] } }, source);
 }

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { SimFleet, type SimulatedHostDevice, type WorkloadId, type Workload } from "../../firmware-sim/index.js";
@@ -10,6 +9,7 @@ import type { AgentConfig } from "../../src/config/agent-schema.js";
 import { parseAgentConfig } from "../../src/config/load.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/logger.js";
+import { scratchDir } from "../../src/core/scratch-dir.js";
 import { decodeAck, decodeHostState, decodeTelemetry, encode, hostTopic, type Ack, type Command, type HostState, type Telemetry } from "../../src/protocol/index.js";
 
 export interface AgentHarnessOptions {
@@ -48,7 +48,7 @@ export class AgentHarness {
   private commandSeq = 1;
 
   constructor(private readonly options: AgentHarnessOptions) {
-    this.root = mkdtempSync(join(tmpdir(), "coolfleet-agent-"));
+    this.root = scratchDir("coolfleet-agent-");
     const profile = options.profile ?? "poweredge-r740-air";
     this.fleet = new SimFleet({
       hosts: 1,

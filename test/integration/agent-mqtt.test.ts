@@ -111,7 +111,8 @@ describe("agent with a real mosquitto and a simulated host", () => {
       ["applied", ""],
       ["rejected", "replayed"],
     ]);
-    expect(h.acksFor(older.id)).toEqual([expect.objectContaining({ status: "rejected", reason: expect.stringMatching(/out of order/) })]);
+    expect(h.acksFor(older.id).map((a) => a.status)).toEqual(["rejected"]);
+    expect(h.acksFor(older.id)[0]?.reason).toMatch(/out of order/);
     expect(h.agent.counters.commandsRejectedInvalid).toBe(2);
     // The out-of-order command never came into force; the applied one stayed in force.
     expect(h.received.telemetry.some((t) => t.cmdSeq === older.seq)).toBe(false);

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +6,7 @@ import { stringify } from "yaml";
 import { SimFleet } from "../../firmware-sim/index.js";
 import { simAgentConfig } from "../../src/cli/sim-agent-config.js";
 import { ManualClock } from "../../src/core/clock.js";
+import { scratchDir } from "../../src/core/scratch-dir.js";
 import { decodeHostState, type HostState } from "../../src/protocol/index.js";
 import { runCli, waitFor } from "../helpers/cli.js";
 import { startMosquitto, type MosquittoBroker } from "../helpers/mosquitto.js";
@@ -16,7 +16,7 @@ let dir: string;
 
 beforeAll(async () => {
   broker = await startMosquitto();
-  dir = mkdtempSync(join(tmpdir(), "coolfleet-agent-proc-"));
+  dir = scratchDir("coolfleet-agent-proc-");
 });
 afterAll(async () => {
   await broker.dispose();
@@ -31,7 +31,7 @@ describe("coolfleet agent as a process", () => {
   it.each(["SIGTERM", "SIGINT"] as const)("hands every fan back to firmware automatic and goes offline on %s", async (signal) => {
     const fleet = new SimFleet({ hosts: 1, root: join(dir, signal), seed: 3, clock: new ManualClock() });
     fleet.stepAll(1);
-    const device = fleet.host(fleet.hostIds[0]!)!;
+    const device = fleet.host(fleet.hostIds[0]!);
     const hostId = `proc-${signal.toLowerCase()}`;
     const config = simAgentConfig("poweredge-r740-air", { hostId, root: device.root, brokerUrl: broker.url, periodMs: 200 });
     const configFile = join(dir, `${signal}.yaml`);
@@ -67,7 +67,7 @@ describe("coolfleet agent as a process", () => {
   it("refuses a config whose required sensor does not exist, naming it and the sensors it found", async () => {
     const fleet = new SimFleet({ hosts: 1, root: join(dir, "bad"), seed: 3, clock: new ManualClock() });
     fleet.stepAll(1);
-    const device = fleet.host(fleet.hostIds[0]!)!;
+    const device = fleet.host(fleet.hostIds[0]!);
     const config = simAgentConfig("poweredge-r740-air", { hostId: "bad-1", root: device.root, brokerUrl: broker.url });
     const configFile = join(dir, "bad.yaml");
     writeFileSync(configFile, stringify({ ...config, temperatures: [{ match: "k10temp:Tctl", role: "cpu", targetC: 80, criticalC: 90, required: true }] }));
