@@ -1,0 +1,4 @@
+export * from "./telemetry-store.js";
+export { SqliteTelemetryStore, type SqliteStoreOptions } from "./sqlite-telemetry-store.js";
+export { presenceApplies, type Presence } from "./presence.js";
+export { sensorRoles, summarizeTelemetry, type SensorRoles, type TelemetrySummary } from "./telemetry-summary.js";
