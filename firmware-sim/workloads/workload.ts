@@ -23,7 +23,11 @@ export interface WorkloadOptions {
   durationS?: number;
   /** Nominal inlet air temperature; default 25 °C. */
   inletC?: number;
-  /** W7 only: how many times faster than real time the day passes (24 → one day per simulated hour). Default 1. */
+  /**
+   * How many times faster than written the workload plays: W7's day passes in 86 400 / timeCompression s; every other
+   * workload's phases, bursts and ramps shrink by this factor (demos and tests that cannot wait for a 20-minute influx).
+   * Default 1.
+   */
   timeCompression?: number;
 }
 

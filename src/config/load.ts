@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { CoolfleetError, ErrorCode } from "../core/errors.js";
 import { isValidHostId } from "../protocol/index.js";
 import { AgentConfig } from "./agent-schema.js";
+import { ControllerConfig } from "./controller-schema.js";
 
 /** One problem in a config file: where, and what was expected. */
 export interface ConfigProblem {
@@ -66,37 +67,56 @@ function semanticProblems(config: AgentConfig): ConfigProblem[] {
   return problems;
 }
 
-function fail(source: string, problems: ConfigProblem[]): never {
+function fail(source: string, kind: string, problems: ConfigProblem[]): never {
   const lines = problems.map((p) => `  ${p.path}: ${p.message}`).join("\n");
-  throw new CoolfleetError(ErrorCode.ConfigInvalid, `${source}: invalid agent config\n${lines}`);
+  throw new CoolfleetError(ErrorCode.ConfigInvalid, `${source}: invalid ${kind} config\n${lines}`);
 }
 
-/** Validates an already-parsed config object; `source` names it in errors. */
-export function parseAgentConfig(raw: unknown, source: string): AgentConfig {
-  const parsed = AgentConfig.safeParse(raw);
-  if (!parsed.success) fail(source, schemaProblems(parsed.error, raw));
-  const problems = semanticProblems(parsed.data);
-  if (problems.length > 0) fail(source, problems);
+/** Schema first, then the checks that need several keys at once (zigbee2mqtt's two layers). */
+function parseWith<T>(schema: z.ZodType<T>, semantic: (config: T) => ConfigProblem[], kind: string, raw: unknown, source: string): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) fail(source, kind, schemaProblems(parsed.error, raw));
+  const problems = semantic(parsed.data);
+  if (problems.length > 0) fail(source, kind, problems);
   return parsed.data;
 }
 
-export function parseAgentConfigText(text: string, source: string): AgentConfig {
+function parseYaml(text: string, source: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
     throw new CoolfleetError(ErrorCode.ConfigInvalid, `${source}: not valid YAML: ${first?.message ?? "parse error"}`);
   }
-  return parseAgentConfig(doc.toJS(), source);
+  return doc.toJS();
 }
 
-export function loadAgentConfig(file: string): AgentConfig {
-  let text: string;
+function readConfigFile(file: string): string {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (err) {
     throw new CoolfleetError(ErrorCode.ConfigUnreadable, `${file}: cannot read config: ${(err as Error).message}`, { cause: err });
   }
-  return parseAgentConfigText(text, file);
+}
+
+/** Validates an already-parsed config object; `source` names it in errors. */
+export function parseAgentConfig(raw: unknown, source: string): AgentConfig {
+  return parseWith(AgentConfig, semanticProblems, "agent", raw, source);
+}
+
+export function parseAgentConfigText(text: string, source: string): AgentConfig {
+  return parseAgentConfig(parseYaml(text, source), source);
+}
+
+export function loadAgentConfig(file: string): AgentConfig {
+  return parseAgentConfigText(readConfigFile(file), file);
+}
+
+export function parseControllerConfig(raw: unknown, source: string): ControllerConfig {
+  return parseWith(ControllerConfig, () => [], "controller", raw, source);
+}
+
+export function loadControllerConfig(file: string): ControllerConfig {
+  return parseControllerConfig(parseYaml(readConfigFile(file), file), file);
 }
 
 /** The host id from config, else the machine's hostname; rejects names that cannot be a topic level. */

@@ -193,3 +193,12 @@ describe("CSV traces", () => {
     expect((err as Error).message).toContain("missing.csv");
   });
 });
+
+describe("time compression", () => {
+  it("plays a workload faster without changing its shape", () => {
+    const normal = createWorkload("W10", { seed: 4 });
+    const fast = createWorkload("W10", { seed: 4, timeCompression: 5 });
+    expect(fast.durationS).toBeCloseTo(normal.durationS / 5, 9);
+    for (const tS of [0, 37, 120, 480, 1000]) expect(fast.at(tS)).toEqual(normal.at(tS * 5));
+  });
+});

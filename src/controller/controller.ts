@@ -1,0 +1,246 @@
+import mqtt, { type MqttClient } from "mqtt";
+import type { ControllerConfig } from "../config/controller-schema.js";
+import type { Clock, TimerHandle } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import { encode, fleetFilter, hostTopic, type Command } from "../protocol/index.js";
+import { CommandIssuer } from "./commands/index.js";
+import { FleetEvents } from "./fleet-events.js";
+import { FleetRegistry, type RegistryChange } from "./fleet-registry.js";
+import type { FleetReadModel, FleetSummary, StateTransitionRecord } from "./http/read-model.js";
+import { TelemetryIngest } from "./ingest/index.js";
+import { scheduleMaintenance } from "./jobs/index.js";
+import { B1StepwisePolicy, B2CascadePidPolicy, Planner, type PlanningPolicy } from "./planner/index.js";
+import type { TelemetryStore } from "./store/index.js";
+import { telemetryPoint } from "./telemetry-point.js";
+import { HOST_STATES, type HostStateName } from "./types.js";
+
+export interface FleetControllerDeps {
+  config: ControllerConfig;
+  clock: Clock;
+  logger: Logger;
+  store: TelemetryStore;
+  password?: string;
+  /** Overrides the policy the config names (the benchmark runs several). */
+  policy?: PlanningPolicy;
+}
+
+/** A host is taken for lost when it has been silent this many of its control periods. */
+const SILENT_AFTER_PERIODS = 5;
+const HOSTS_EVENT_MS = 1000;
+const HOUR_MS = 3_600_000;
+
+export function createPolicy(config: ControllerConfig["planner"]): PlanningPolicy {
+  return config.policy === "b1" ? new B1StepwisePolicy({ leasePeriods: config.leasePeriods }) : new B2CascadePidPolicy(config.periodMs, { leasePeriods: config.leasePeriods });
+}
+
+/**
+ * The site controller: ingests every host's telemetry, tracks each host's state machine, plans set-points on a
+ * fixed period and sends them as expiring commands. It serves the read model the HTTP API and dashboard use.
+ */
+export class FleetController implements FleetReadModel {
+  private readonly ingest: TelemetryIngest;
+  private readonly registry = new FleetRegistry();
+  private readonly planner: Planner;
+  private readonly issuer = new CommandIssuer();
+  private readonly events = new FleetEvents();
+  private client: MqttClient | undefined;
+  private planTimer: TimerHandle | undefined;
+  private hostsTimer: TimerHandle | undefined;
+  private stopMaintenance: (() => Promise<void>) | undefined;
+  private transitionCount = 0;
+  private storeErrors = 0;
+  private stopped = false;
+
+  constructor(private readonly deps: FleetControllerDeps) {
+    this.ingest = new TelemetryIngest({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ part: "ingest" }) });
+    this.planner = new Planner(deps.policy ?? createPolicy(deps.config.planner), { leasePeriods: deps.config.planner.leasePeriods });
+    this.ingest.onHostState((state) => {
+      this.handleChanges(this.registry.applyHostState(state, deps.clock.nowMs(), true));
+    });
+    this.ingest.onTelemetry((telemetry) => {
+      const { features, changes } = this.registry.applyTelemetry(telemetry, deps.clock.nowMs());
+      if (features) this.storeInBackground("features", deps.store.appendFeatures([features]));
+      this.handleChanges(changes);
+      this.events.emit({ type: "telemetry", hostId: telemetry.host, point: telemetryPoint(telemetry) });
+    });
+    this.ingest.onAck((ack) => {
+      this.issuer.onAck(ack, deps.clock.nowMs());
+    });
+  }
+
+  get policyId(): string {
+    return this.planner.policy.id;
+  }
+
+  /** Connects to the broker, subscribes to the fleet and starts planning and maintenance. */
+  async start(): Promise<void> {
+    const { config, logger, password } = this.deps;
+    const client = mqtt.connect(config.broker.url, {
+      clientId: config.broker.clientId,
+      protocolVersion: config.broker.protocolVersion,
+      keepalive: config.broker.keepaliveS,
+      // A persistent session: the broker keeps QoS 1 telemetry for us while we restart.
+      clean: false,
+      reconnectPeriod: 1000,
+      ...(config.broker.username ? { username: config.broker.username } : {}),
+      ...(password !== undefined ? { password } : {}),
+    });
+    this.client = client;
+    client.on("message", (topic, payload) => this.ingest.handle(topic, payload));
+    client.on("error", (err) => logger.warn({ err: err.message, broker: config.broker.url }, "broker connection error"));
+    client.on("connect", (connack) => {
+      logger.info({ broker: config.broker.url, sessionPresent: connack.sessionPresent }, "controller connected to broker");
+      // Subscribing on every connect is harmless with a persistent session and needed when the broker lost it.
+      client.subscribe([fleetFilter("telemetry"), fleetFilter("state"), fleetFilter("ack")], { qos: 1 }, (err) => {
+        if (err) logger.error({ err: err.message }, "fleet subscription refused");
+      });
+    });
+    client.on("offline", () => logger.warn({ broker: config.broker.url }, "controller lost the broker; reconnecting"));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      client.once("connect", () => {
+        client.off("error", onError);
+        resolve();
+      });
+      client.once("error", onError);
+    });
+    this.stopMaintenance = scheduleMaintenance(
+      this.deps.store,
+      {
+        rollUpCron: config.store.rollUpCron,
+        retentionCron: config.store.retentionCron,
+        rawRetentionMs: config.store.rawRetentionHours * HOUR_MS,
+        featureRetentionMs: config.store.featureRetentionHours * HOUR_MS,
+      },
+      logger.child({ part: "maintenance" }),
+      this.deps.clock,
+    );
+    this.schedulePlanning();
+    this.scheduleHostsEvent();
+    logger.info({ policy: this.policyId, periodMs: config.planner.periodMs }, "controller started");
+  }
+
+  private schedulePlanning(): void {
+    if (this.stopped) return;
+    this.planTimer = this.deps.clock.setTimeout(() => {
+      this.planOnce();
+      this.schedulePlanning();
+    }, this.deps.config.planner.periodMs);
+  }
+
+  private scheduleHostsEvent(): void {
+    if (this.stopped) return;
+    this.hostsTimer = this.deps.clock.setTimeout(() => {
+      this.events.emit({ type: "hosts", hosts: this.registry.views() });
+      this.scheduleHostsEvent();
+    }, HOSTS_EVENT_MS);
+  }
+
+  /** One planning round: silence checks, the policy's proposals, commands out. Never throws. */
+  planOnce(): Command[] {
+    const { clock, logger } = this.deps;
+    const nowMs = clock.nowMs();
+    try {
+      this.handleChanges(this.registry.checkSilence(nowMs, SILENT_AFTER_PERIODS));
+      const proposals = this.planner.plan(nowMs, this.registry.views());
+      const commands = this.issuer.issue(proposals, nowMs);
+      for (const command of commands) this.publishCommand(command, nowMs);
+      return commands;
+    } catch (err) {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, "planning round failed; agents keep local control");
+      return [];
+    }
+  }
+
+  private publishCommand(command: Command, nowMs: number): void {
+    const client = this.client;
+    if (!client?.connected) return;
+    // The command's expiry is in its payload, so an MQTT 3.1.1 broker that queues it cannot make it act late.
+    client.publish(hostTopic(command.host, "cmd"), encode(command), { qos: 1 });
+    this.storeInBackground("command", this.deps.store.recordCommand(command, nowMs));
+  }
+
+  private handleChanges(changes: RegistryChange[]): void {
+    for (const { hostId, change, atMs } of changes) {
+      this.transitionCount++;
+      this.deps.logger.info({ host: hostId, from: change.from, to: change.to, cause: change.cause }, "host state changed");
+      const transition: StateTransitionRecord = { hostId, from: change.from, to: change.to, cause: change.cause, atMs };
+      this.storeInBackground("transition", this.deps.store.recordTransition(transition));
+      this.events.emit({ type: "transition", transition });
+    }
+  }
+
+  private storeInBackground(what: string, write: Promise<unknown>): void {
+    write.catch((err: unknown) => {
+      this.storeErrors++;
+      this.deps.logger.error({ err: err instanceof Error ? err.message : String(err), what }, "store write failed");
+    });
+  }
+
+  // FleetReadModel ---------------------------------------------------------------------------------------------
+
+  hosts() {
+    return this.registry.views();
+  }
+
+  host(hostId: string) {
+    return this.registry.view(hostId);
+  }
+
+  async telemetry(hostId: string, fromMs: number, toMs: number, limit: number) {
+    return (await this.deps.store.telemetryRange(hostId, fromMs, toMs, limit)).map(telemetryPoint);
+  }
+
+  async transitions(hostId: string, fromMs: number, toMs: number): Promise<StateTransitionRecord[]> {
+    const rows = await this.deps.store.transitions(hostId, fromMs, toMs);
+    return rows.filter((r): r is typeof r & { from: HostStateName } => r.from !== null);
+  }
+
+  async summary(): Promise<FleetSummary> {
+    const views = this.registry.views();
+    const byState = Object.fromEntries(HOST_STATES.map((s) => [s, 0])) as Record<HostStateName, number>;
+    for (const view of views) byState[view.state]++;
+    const ingest = this.ingest.stats();
+    const issued = this.issuer.stats();
+    const powers = views.filter((v) => v.online && v.powerW !== null).map((v) => v.powerW!);
+    return {
+      hosts: views.length,
+      online: views.filter((v) => v.online).length,
+      byState,
+      telemetryStored: await this.deps.store.countTelemetry(),
+      telemetryRejected: Object.values(ingest.rejected).reduce((a, b) => a + b, 0),
+      commandsSent: issued.sent,
+      commandsAcked: Object.values(issued.acked).reduce((a, b) => a + b, 0),
+      ackLatencyP50Ms: issued.ackLatencyP50Ms ?? null,
+      ackLatencyP99Ms: issued.ackLatencyP99Ms ?? null,
+      transitions: this.transitionCount,
+      coolingPowerW: null,
+      serverPowerW: powers.length > 0 ? powers.reduce((a, b) => a + b, 0) : null,
+      policy: this.policyId,
+    };
+  }
+
+  subscribe(listener: Parameters<FleetReadModel["subscribe"]>[0]): () => void {
+    return this.events.subscribe(listener);
+  }
+
+  ingestStats() {
+    return this.ingest.stats();
+  }
+
+  commandStats() {
+    return this.issuer.stats();
+  }
+
+  /** Stops planning, flushes accepted telemetry to the store and disconnects. The store stays open (the caller owns it). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const { clock } = this.deps;
+    if (this.planTimer) clock.clearTimeout(this.planTimer);
+    if (this.hostsTimer) clock.clearTimeout(this.hostsTimer);
+    await this.client?.endAsync();
+    await this.ingest.close();
+    await this.stopMaintenance?.();
+  }
+}

@@ -1,0 +1,59 @@
+import type { ControlMode, HostBirth, Reading } from "../../protocol/index.js";
+import type { HostStateName, HostView } from "../types.js";
+
+/** One stored telemetry message as the API returns it. */
+export interface TelemetryPoint {
+  ts: number;
+  seq: number;
+  boot: string;
+  mode: ControlMode;
+  fanPct: number;
+  pumpPct: number | null;
+  readings: Reading[];
+}
+
+export interface StateTransitionRecord {
+  hostId: string;
+  from: HostStateName;
+  to: HostStateName;
+  cause: string;
+  atMs: number;
+}
+
+export interface FleetSummary {
+  hosts: number;
+  online: number;
+  byState: Record<HostStateName, number>;
+  telemetryStored: number;
+  telemetryRejected: number;
+  commandsSent: number;
+  commandsAcked: number;
+  ackLatencyP50Ms: number | null;
+  ackLatencyP99Ms: number | null;
+  transitions: number;
+  /** Fans + pumps across the fleet, from the latest telemetry (W); null when no host reports power. */
+  coolingPowerW: number | null;
+  serverPowerW: number | null;
+  policy: string;
+}
+
+/** A live update pushed to dashboards (Server-Sent Events). */
+export type FleetEvent =
+  | { type: "hosts"; hosts: HostView[] }
+  | { type: "telemetry"; hostId: string; point: TelemetryPoint }
+  | { type: "transition"; transition: StateTransitionRecord }
+  | { type: "summary"; summary: FleetSummary };
+
+/**
+ * What the HTTP layer may ask of the controller: the port between the API/dashboard and everything behind it.
+ * The controller implements it over ingest's in-memory view and the store.
+ */
+export interface FleetReadModel {
+  hosts(): HostView[];
+  host(hostId: string): { view: HostView; birth: HostBirth | undefined } | undefined;
+  telemetry(hostId: string, fromMs: number, toMs: number, limit: number): Promise<TelemetryPoint[]>;
+  transitions(hostId: string, fromMs: number, toMs: number): Promise<StateTransitionRecord[]>;
+  summary(): Promise<FleetSummary>;
+  /** Registers a listener for live events; returns the function that removes it. */
+  subscribe(listener: (event: FleetEvent) => void): () => void;
+}
