@@ -38,7 +38,12 @@ export const PlannerConfig = z
   .object({
     /** b1: stepwise fan curve (stock BMC behaviour); b2: cascade PID. */
     policy: z.enum(["b1", "b2"]).default("b2"),
+    /** The agents' control period: the planning time step per host (each host is planned once per telemetry message). */
     periodMs: z.number().int().min(200).max(60_000).default(1000),
+    /** Telemetry arriving within this window is planned together in one batch (latency vs batching). */
+    batchMs: z.number().int().min(1).max(5000).default(50),
+    /** Skip a command whose set-point did not change while the previous lease still has over half its time. */
+    skipUnchanged: z.boolean().default(true),
     /** Command lease in control periods of the host; capped by the host's own maxLeaseMs. */
     leasePeriods: z.number().int().min(2).max(60).default(5),
   })

@@ -41,7 +41,10 @@ export class FleetController implements FleetReadModel {
   private readonly ingest: TelemetryIngest;
   private readonly registry = new FleetRegistry();
   private readonly planner: Planner;
-  private readonly issuer = new CommandIssuer();
+  private readonly issuer: CommandIssuer;
+  /** Hosts with telemetry not yet planned on. */
+  private readonly dirty = new Set<string>();
+  private batchTimer: TimerHandle | undefined;
   private readonly events = new FleetEvents();
   private client: MqttClient | undefined;
   private planTimer: TimerHandle | undefined;
@@ -54,6 +57,7 @@ export class FleetController implements FleetReadModel {
   constructor(private readonly deps: FleetControllerDeps) {
     this.ingest = new TelemetryIngest({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ part: "ingest" }) });
     this.planner = new Planner(deps.policy ?? createPolicy(deps.config.planner), { leasePeriods: deps.config.planner.leasePeriods });
+    this.issuer = new CommandIssuer({ skipUnchanged: deps.config.planner.skipUnchanged });
     this.ingest.onHostState((state) => {
       this.handleChanges(this.registry.applyHostState(state, deps.clock.nowMs(), true));
     });
@@ -62,6 +66,8 @@ export class FleetController implements FleetReadModel {
       if (features) this.storeInBackground("features", deps.store.appendFeatures([features]));
       this.handleChanges(changes);
       this.events.emit({ type: "telemetry", hostId: telemetry.host, point: telemetryPoint(telemetry) });
+      this.dirty.add(telemetry.host);
+      this.scheduleBatch();
     });
     this.ingest.onAck((ack) => {
       this.issuer.onAck(ack, deps.clock.nowMs());
@@ -115,34 +121,45 @@ export class FleetController implements FleetReadModel {
       logger.child({ part: "maintenance" }),
       this.deps.clock,
     );
-    this.schedulePlanning();
+    this.scheduleHousekeeping();
     this.scheduleHostsEvent();
     logger.info({ policy: this.policyId, periodMs: config.planner.periodMs }, "controller started");
   }
 
-  private schedulePlanning(): void {
+  /** Silence checks once per period; planning itself follows telemetry (planBatch). */
+  private scheduleHousekeeping(): void {
     if (this.stopped) return;
     this.planTimer = this.deps.clock.setTimeout(() => {
-      this.planOnce();
-      this.schedulePlanning();
+      this.handleChanges(this.registry.checkSilence(this.deps.clock.nowMs(), SILENT_AFTER_PERIODS));
+      this.scheduleHousekeeping();
     }, this.deps.config.planner.periodMs);
+  }
+
+  /** Telemetry within batchMs is planned together: low telemetry→command latency, and still batched. */
+  private scheduleBatch(): void {
+    if (this.stopped || this.batchTimer) return;
+    this.batchTimer = this.deps.clock.setTimeout(() => {
+      this.batchTimer = undefined;
+      this.planBatch();
+    }, this.deps.config.planner.batchMs);
   }
 
   private scheduleHostsEvent(): void {
     if (this.stopped) return;
     this.hostsTimer = this.deps.clock.setTimeout(() => {
-      this.events.emit({ type: "hosts", hosts: this.registry.views() });
+      this.events.emit({ type: "hosts", hosts: this.hosts() });
       this.scheduleHostsEvent();
     }, HOSTS_EVENT_MS);
   }
 
-  /** One planning round: silence checks, the policy's proposals, commands out. Never throws. */
-  planOnce(): Command[] {
+  /** One planning round for the hosts with fresh telemetry: the policy's proposals, commands out. Never throws. */
+  planBatch(): Command[] {
     const { clock, logger } = this.deps;
     const nowMs = clock.nowMs();
+    const due = new Set(this.dirty);
+    this.dirty.clear();
     try {
-      this.handleChanges(this.registry.checkSilence(nowMs, SILENT_AFTER_PERIODS));
-      const proposals = this.planner.plan(nowMs, this.registry.views());
+      const proposals = this.planner.plan(nowMs, this.registry.views(), due);
       const commands = this.issuer.issue(proposals, nowMs);
       for (const command of commands) this.publishCommand(command, nowMs);
       return commands;
@@ -180,7 +197,7 @@ export class FleetController implements FleetReadModel {
   // FleetReadModel ---------------------------------------------------------------------------------------------
 
   hosts() {
-    return this.registry.views();
+    return this.registry.views().sort((a, b) => a.hostId.localeCompare(b.hostId));
   }
 
   host(hostId: string) {
@@ -238,6 +255,7 @@ export class FleetController implements FleetReadModel {
     this.stopped = true;
     const { clock } = this.deps;
     if (this.planTimer) clock.clearTimeout(this.planTimer);
+    if (this.batchTimer) clock.clearTimeout(this.batchTimer);
     if (this.hostsTimer) clock.clearTimeout(this.hostsTimer);
     await this.client?.endAsync();
     await this.ingest.close();

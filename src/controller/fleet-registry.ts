@@ -29,6 +29,8 @@ export interface RegistryChange {
  */
 export class FleetRegistry {
   private readonly hosts = new Map<string, HostRecord>();
+  /** Views are rebuilt only for hosts that changed: planning asks for the whole fleet many times a second. */
+  private readonly viewCache = new Map<string, HostView>();
 
   constructor(private readonly params?: StateMachineParams) {}
 
@@ -42,6 +44,7 @@ export class FleetRegistry {
   }
 
   private apply(host: HostRecord, event: HostEvent): RegistryChange[] {
+    this.viewCache.delete(host.hostId);
     const result = transition(host.machine, event, this.params);
     host.machine = result.state;
     return result.change ? [{ hostId: host.hostId, change: result.change, atMs: event.atMs }] : [];
@@ -50,6 +53,7 @@ export class FleetRegistry {
   /** A birth or an offline state (Last Will or clean shutdown). */
   applyHostState(state: HostState, nowMs: number, calibrated: boolean): RegistryChange[] {
     const host = this.record(state.host, nowMs);
+    this.viewCache.delete(host.hostId);
     if (state.online) {
       host.birth = state;
       host.online = true;
@@ -66,6 +70,7 @@ export class FleetRegistry {
   /** One telemetry message; returns the feature window it closed (to store) and the state changes. */
   applyTelemetry(telemetry: Telemetry, nowMs: number): { features: HostFeatures | undefined; changes: RegistryChange[] } {
     const host = this.record(telemetry.host, nowMs);
+    this.viewCache.delete(host.hostId);
     if (!host.latest || telemetry.boot !== host.latest.boot || telemetry.seq > host.latest.seq) host.latest = telemetry;
     host.lastHeardMs = nowMs;
     host.silent = false;
@@ -81,14 +86,16 @@ export class FleetRegistry {
       if (!host.online || host.silent || host.lastHeardMs === undefined || !host.birth) continue;
       if (nowMs - host.lastHeardMs > silentAfterPeriods * host.birth.periodMs) {
         host.silent = true;
+        this.viewCache.delete(host.hostId);
         changes.push(...this.apply(host, { type: "offline", atMs: nowMs, reason: "lost" }));
       }
     }
     return changes;
   }
 
+  /** Every host's view, in the order hosts were first seen. */
   views(): HostView[] {
-    return [...this.hosts.values()].map((h) => this.viewOf(h)).sort((a, b) => a.hostId.localeCompare(b.hostId));
+    return [...this.hosts.values()].map((h) => this.viewOf(h));
   }
 
   view(hostId: string): { view: HostView; birth: HostBirth | undefined } | undefined {
@@ -97,6 +104,15 @@ export class FleetRegistry {
   }
 
   private viewOf(host: HostRecord): HostView {
+    let view = this.viewCache.get(host.hostId);
+    if (!view) {
+      view = this.buildView(host);
+      this.viewCache.set(host.hostId, view);
+    }
+    return view;
+  }
+
+  private buildView(host: HostRecord): HostView {
     const online = host.online && !host.silent;
     if (!host.birth) {
       return {

@@ -50,10 +50,14 @@ function host(over: Partial<HostView> = {}): HostView {
 class ScriptedPolicy implements PlanningPolicy {
   readonly id = "scripted";
   readonly inputs: PlannerInput[] = [];
+  readonly forgotten: string[] = [];
   constructor(private readonly respond: (input: PlannerInput) => SetpointProposal[]) {}
   plan(input: PlannerInput): SetpointProposal[] {
     this.inputs.push(input);
     return this.respond(input);
+  }
+  forget(hostIds: Iterable<string>): void {
+    this.forgotten.push(...hostIds);
   }
 }
 
@@ -221,3 +225,19 @@ describe("UtilisationTrend", () => {
     expect(trend.observe("h", 90, 30_000)).toBe(0);
   });
 });
+
+describe("partial planning rounds", () => {
+  it("plans only the hosts with fresh telemetry and tells the policy to forget only hosts that left", () => {
+    const policy = new ScriptedPolicy(fanForAll(50));
+    const planner = new Planner(policy);
+    const a = host({ hostId: "a" });
+    const b = host({ hostId: "b" });
+    planner.plan(NOW, [a, b]);
+    expect(planner.plan(NOW + 1000, [a, b], new Set(["b"])).map((p) => p.hostId)).toEqual(["b"]);
+    expect(policy.inputs.at(-1)!.hosts.map((h) => h.hostId)).toEqual(["b"]);
+    expect(policy.forgotten).toEqual([]);
+    planner.plan(NOW + 2000, [a, { ...b, online: false }], new Set(["a"]));
+    expect(policy.forgotten).toEqual(["b"]);
+  });
+});
+

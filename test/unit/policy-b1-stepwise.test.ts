@@ -111,7 +111,7 @@ describe("B1 hysteresis", () => {
     expect(nextStepIndex(CURVE, undefined, -100, 2)).toBe(0);
   });
 
-  it("keeps memory per host and forgets a host that leaves the input", () => {
+  it("keeps memory per host, also for hosts not planned this round, until told to forget", () => {
     const policy = new B1StepwisePolicy({ cpuCurve: CURVE, hysteresisC: 2 });
     const hot = host([temp("cpu", 6)]);
     const other = host([temp("cpu", -5)], { hostId: "h2" });
@@ -122,7 +122,9 @@ describe("B1 hysteresis", () => {
       ["h1", 100],
       ["h2", 60],
     ]);
-    policy.plan(input([other])); // h1 gone for a round
+    policy.plan(input([other])); // h1 not planned this round: its memory stays
+    expect(fanOf(policy, host([temp("cpu", 4)]))).toBe(100);
+    policy.forget(["h1"]);
     expect(fanOf(policy, host([temp("cpu", 4)]))).toBe(60);
   });
 });

@@ -201,12 +201,16 @@ describe("B2 inputs", () => {
     expect(feedforward).toBeCloseTo(25, 9);
   });
 
-  it("forgets a host that leaves the input", () => {
+  it("keeps a host's integrator through rounds it is not planned in, and drops it on forget", () => {
     const policy = new B2CascadePidPolicy(PLAN_PERIOD_MS, { fanGains: { kp: 0, ki: 1, kd: 0 } });
     const h = host([temp("cpu", TARGET_C + 1)]);
     fanOf(policy, h);
     fanOf(policy, h);
     policy.plan({ nowMs: NOW, hosts: [], objectives: new Map() });
-    expect(fanOf(policy, h)).toBeCloseTo(2, 9);
+    const kept = fanOf(policy, h);
+    policy.forget([h.hostId]);
+    const fresh = fanOf(policy, h);
+    expect(kept).toBeGreaterThan(fresh!);
+    expect(fresh).toBeCloseTo(2, 9);
   });
 });

@@ -32,6 +32,8 @@ export class Planner {
   private readonly tuning: ObjectiveTuning;
   private readonly trend: UtilisationTrend;
   private readonly leasePeriods: number;
+  /** Hosts the policy may hold memory for. */
+  private known = new Set<string>();
 
   constructor(
     readonly policy: PlanningPolicy,
@@ -42,22 +44,32 @@ export class Planner {
     this.leasePeriods = options.leasePeriods ?? DEFAULT_LEASE_PERIODS;
   }
 
-  /** One planning round over the fleet's latest view (all hosts; the planner picks which to plan). */
-  plan(nowMs: number, fleet: readonly HostView[]): SetpointProposal[] {
+  /**
+   * One planning round over the fleet's latest view. With `only`, just those hosts are planned (the ones with fresh
+   * telemetry, so each host is planned once per control period of its own); the rest of the fleet keeps its memory.
+   */
+  plan(nowMs: number, fleet: readonly HostView[], only?: ReadonlySet<string>): SetpointProposal[] {
     const objectives = new Map<string, HostObjective>();
     const planned: HostView[] = [];
     const online = new Set<string>();
+    const eligible = new Set<string>();
     for (const host of fleet) {
       if (!host.online) continue;
       online.add(host.hostId);
-      // Observed for every online host, so a host entering Scaling already has a baseline to rise above.
-      const utilRisePct = this.trend.observe(host.hostId, host.cpuUtilPct, nowMs);
+      const due = only === undefined || only.has(host.hostId);
+      // Observed for every host planned, so a host entering Scaling already has a baseline to rise above.
+      const utilRisePct = due ? this.trend.observe(host.hostId, host.cpuUtilPct, nowMs) : 0;
       const kind = objectiveKindForState(host.state);
       if (kind === undefined || kind === "safety" || !isControllable(host)) continue;
+      eligible.add(host.hostId);
+      if (!due) continue;
       objectives.set(host.hostId, hostObjective(kind, this.tuning, utilRisePct));
       planned.push(host);
     }
     this.trend.retain(online);
+    // Hosts that went offline, into Error or out of control start afresh when they come back.
+    this.policy.forget([...this.known].filter((id) => !eligible.has(id)));
+    this.known = eligible;
 
     const byId = new Map(planned.map((h) => [h.hostId, h]));
     const proposals: SetpointProposal[] = [];

@@ -62,9 +62,7 @@ export class B1StepwisePolicy implements PlanningPolicy {
 
   plan(input: PlannerInput): SetpointProposal[] {
     const proposals: SetpointProposal[] = [];
-    const seen = new Set<string>();
     for (const host of input.hosts) {
-      seen.add(host.hostId);
       if (!hasTrustedCpu(host)) continue;
       const objective = objectiveFor(input, host.hostId);
       const previous = this.steps.get(host.hostId);
@@ -79,8 +77,11 @@ export class B1StepwisePolicy implements PlanningPolicy {
       const setpoints = setpointsFor(host.capabilities, fanPct, pumpPct);
       if (setpoints) proposals.push({ hostId: host.hostId, setpoints, ttlMs: leaseTtlMs(host, this.leasePeriods) });
     }
-    for (const hostId of this.steps.keys()) if (!seen.has(hostId)) this.steps.delete(hostId);
     return proposals;
+  }
+
+  forget(hostIds: Iterable<string>): void {
+    for (const hostId of hostIds) this.steps.delete(hostId);
   }
 
   private step(curve: readonly CurveStep[], current: number | undefined, marginC: number | undefined): number | undefined {

@@ -57,9 +57,7 @@ export class B2CascadePidPolicy implements PlanningPolicy {
 
   plan(input: PlannerInput): SetpointProposal[] {
     const proposals: SetpointProposal[] = [];
-    const seen = new Set<string>();
     for (const host of input.hosts) {
-      seen.add(host.hostId);
       if (!hasTrustedCpu(host) || !host.capabilities) continue;
       const objective = objectiveFor(input, host.hostId);
       const loops = this.loopsFor(host, host.capabilities, objective);
@@ -68,8 +66,11 @@ export class B2CascadePidPolicy implements PlanningPolicy {
       const setpoints = setpointsFor(host.capabilities, fanPct, pumpPct);
       if (setpoints) proposals.push({ hostId: host.hostId, setpoints, ttlMs: leaseTtlMs(host, this.leasePeriods) });
     }
-    for (const hostId of this.loops.keys()) if (!seen.has(hostId)) this.loops.delete(hostId);
     return proposals;
+  }
+
+  forget(hostIds: Iterable<string>): void {
+    for (const hostId of hostIds) this.loops.delete(hostId);
   }
 
   private loopsFor(host: HostView, caps: Capabilities, objective: HostObjective): HostLoops {

@@ -5,20 +5,22 @@ import { ENERGY_OBJECTIVE } from "./objective.js";
 /** What a policy is asked to plan for this round. */
 export interface PlannerInput {
   nowMs: number;
-  /** The fleet's latest state, one HostView per host the policy should plan for (online, controllable, planned state). */
+  /** The hosts to plan this round (online, controllable, in a planned state): all of them, or those with fresh telemetry. */
   hosts: HostView[];
   /** What each host is to be optimised for, by hostId; a host missing here is planned for "energy". */
   objectives: ReadonlyMap<string, HostObjective>;
 }
 
 /**
- * The planner seam: B1, B2 and later MPC all implement it. A policy may keep per-host memory keyed by hostId, and
- * must forget hosts absent from an input (they went offline, into Error, or away).
+ * The planner seam: B1, B2 and later MPC all implement it. A policy may keep per-host memory keyed by hostId; a round
+ * may plan only some hosts (those with fresh telemetry), so memory is dropped only when the planner says forget().
  */
 export interface PlanningPolicy {
   /** "b1", "b2", later "mpc": names the policy in logs, metrics and benchmark results. */
   readonly id: string;
   plan(input: PlannerInput): SetpointProposal[];
+  /** Drops per-host memory: the hosts went offline, into Error, or away; they start afresh if they come back. */
+  forget(hostIds: Iterable<string>): void;
 }
 
 /** The objective a policy should apply to a host (energy when the planner gave none). */
