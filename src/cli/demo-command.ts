@@ -1,103 +1,116 @@
 import { rmSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { SimFleet, type WorkloadId } from "../../firmware-sim/index.js";
 import { assembleAgent } from "../agent/assemble.js";
-import type { CoolingAgent, TickReport } from "../agent/agent.js";
+import type { CoolingAgent } from "../agent/agent.js";
+import { parseControllerConfig } from "../config/load.js";
 import { SystemClock } from "../core/clock.js";
 import { createLogger } from "../core/logger.js";
 import { scratchDir } from "../core/scratch-dir.js";
+import { startControllerService } from "../controller/controller-service.js";
+import type { FleetSummary } from "../controller/http/read-model.js";
 import { startEmbeddedBroker } from "./embedded-broker.js";
-import { parseLogLevel, parsePositiveNumber, parsePort } from "./options.js";
+import { parseLogLevel, parsePort, parsePositiveNumber } from "./options.js";
 import { simAgentConfig } from "./sim-agent-config.js";
 
 interface DemoOptions {
   hosts: string;
   seed: string;
   speed: string;
+  port: string;
   mqttPort: string;
+  policy: string;
   duration?: string;
   logLevel: string;
 }
 
-/** A mixed fleet whose workloads make every host state happen within minutes. */
+/** A mixed fleet whose workloads make Cooling, Scaling and DataStorage all happen within minutes. */
 const DEMO_PROFILES = ["poweredge-r740-air", "poweredge-r740-air", "poweredge-r750-liquid", "macpro-2019"];
 const DEMO_WORKLOADS: WorkloadId[] = ["W1", "W3", "W10", "W2", "W4", "W7", "W1", "W10"];
+const STATUS_EVERY_MS = 10_000;
 
-interface DemoHost {
-  hostId: string;
-  profile: string;
-  workload: string;
-  agent: CoolingAgent;
-}
-
-function hottestCpuC(report: TickReport | undefined): string {
-  const temps = (report?.readings ?? []).filter((r) => r.kind === "temperature" && r.id.startsWith("coretemp") && r.value !== null);
-  return temps.length === 0 ? "-" : Math.max(...temps.map((r) => r.value!)).toFixed(0);
+function statusLine(summary: FleetSummary, elapsedS: number): string {
+  const states = Object.entries(summary.byState)
+    .filter(([, n]) => n > 0)
+    .map(([state, n]) => `${state} ${n}`)
+    .join(", ");
+  return `[${elapsedS.toFixed(0).padStart(4)} s] hosts ${summary.online}/${summary.hosts} online (${states}) · telemetry stored ${summary.telemetryStored} · commands acked ${summary.commandsAcked} · transitions ${summary.transitions}`;
 }
 
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
-    .description("everything on one machine: an embedded MQTT broker, a simulated fleet and one agent per host")
+    .description("everything on one machine: an embedded MQTT broker, the controller with its dashboard, and a simulated fleet with one agent per host")
     .option("--hosts <n>", "simulated hosts", "8")
     .option("--seed <n>", "seed for the fleet's parameters, noise and workloads", "1")
     .option("--speed <x>", "simulated seconds per wall-clock second", "1")
+    .option("--port <port>", "dashboard and API port on 127.0.0.1", "8080")
     .option("--mqtt-port <port>", "port of the embedded MQTT broker on 127.0.0.1", "1883")
-    .option("--duration <s>", "stop after this many seconds and print a summary")
+    .option("--policy <id>", "planning policy: b1 (stepwise curve) or b2 (cascade PID)", "b2")
+    .option("--duration <s>", "stop after this many seconds and print a one-line summary")
     .option("--log-level <level>", "log level of the components (JSON logs on stderr)", "warn")
     .action(async (opts: DemoOptions) => {
       const hosts = parsePositiveNumber("--hosts", opts.hosts, { integer: true, max: 200 });
       const seed = parsePositiveNumber("--seed", opts.seed, { integer: true, allowZero: true });
       const speed = parsePositiveNumber("--speed", opts.speed, { max: 100 });
+      const httpPort = parsePort("--port", opts.port);
       const mqttPort = parsePort("--mqtt-port", opts.mqttPort);
       const durationS = opts.duration === undefined ? undefined : parsePositiveNumber("--duration", opts.duration);
       const logger = createLogger(parseLogLevel(opts.logLevel), "coolfleet-demo");
       const clock = new SystemClock();
       const root = scratchDir("coolfleet-demo-");
+      const startedMs = clock.nowMs();
 
       const broker = await startEmbeddedBroker("127.0.0.1", mqttPort);
-      const fleet = new SimFleet({ hosts, root, seed, clock, speed, profiles: DEMO_PROFILES, workloads: DEMO_WORKLOADS, logger });
+      const config = parseControllerConfig(
+        {
+          version: 1,
+          broker: { url: broker.url },
+          http: { host: "127.0.0.1", port: httpPort },
+          store: { path: join(root, "controller.db") },
+          planner: { policy: opts.policy },
+        },
+        "--policy",
+      );
+      const service = await startControllerService({ config, clock, logger: logger.child({ part: "controller" }) });
+
+      const fleet = new SimFleet({ hosts, root: join(root, "hosts"), seed, clock, speed, profiles: DEMO_PROFILES, workloads: DEMO_WORKLOADS, logger });
       fleet.stepAll(1);
-      const demoHosts: DemoHost[] = fleet.hostIds.map((hostId, i) => {
+      const agents: CoolingAgent[] = fleet.hostIds.map((hostId) => {
         const device = fleet.host(hostId);
-        const profile = device.profile.id;
-        const config = simAgentConfig(profile, { hostId, root: device.root, brokerUrl: broker.url });
-        return { hostId, profile, workload: DEMO_WORKLOADS[i % DEMO_WORKLOADS.length]!, agent: assembleAgent({ config, hostId, clock, logger: logger.child({ host: hostId }) }) };
+        const agentConfig = simAgentConfig(device.profile.id, { hostId, root: device.root, brokerUrl: broker.url });
+        return assembleAgent({ config: agentConfig, hostId, clock, logger: logger.child({ host: hostId }) });
       });
       fleet.start();
-      for (const host of demoHosts) await host.agent.start();
+      for (const agent of agents) await agent.start();
 
-      process.stdout.write(`coolfleet demo: ${hosts} simulated hosts, broker ${broker.url}, simulator tree ${root}\n`);
-      const lastReports = new Map<string, TickReport | undefined>();
-      const table = setInterval(() => {
-        const lines = demoHosts.map((h) => {
-          const report = lastReports.get(h.hostId);
-          return `  ${h.hostId}  ${h.profile.padEnd(22)} ${h.workload.padEnd(4)} ${(report?.mode ?? "-").padEnd(8)} cpu ${hottestCpuC(report).padStart(3)} °C  fan ${(report?.outputs.fanPct ?? 0).toFixed(0).padStart(3)} %${report?.outputs.pumpPct !== undefined ? `  pump ${report.outputs.pumpPct.toFixed(0).padStart(3)} %` : ""}`;
-        });
-        process.stdout.write(`${new Date().toISOString()}\n${lines.join("\n")}\n`);
-      }, 5000);
-      const sampler = setInterval(() => {
-        for (const h of demoHosts) lastReports.set(h.hostId, h.agent.lastReport);
-      }, 1000);
+      process.stdout.write(
+        `coolfleet demo: ${hosts} simulated hosts at ${speed}× real time, policy ${service.controller.policyId}\n` +
+          `  dashboard  ${service.http.url}\n  broker     ${broker.url} (embedded)\n  Ctrl-C stops everything and hands every fan back to its firmware.\n`,
+      );
+      const status = setInterval(() => {
+        void service.controller.summary().then((s) => process.stdout.write(`${statusLine(s, (clock.nowMs() - startedMs) / 1000)}\n`));
+      }, STATUS_EVERY_MS);
 
       let stopping = false;
-      const stop = async (code: number): Promise<void> => {
+      const stop = async (): Promise<void> => {
         if (stopping) return;
         stopping = true;
-        clearInterval(table);
-        clearInterval(sampler);
-        for (const h of demoHosts) await h.agent.stop();
+        clearInterval(status);
+        for (const agent of agents) await agent.stop();
         fleet.stop();
-        const published = demoHosts.reduce((n, h) => n + h.agent.linkStats().published, 0);
-        const dropped = demoHosts.reduce((n, h) => n + h.agent.linkStats().dropped, 0);
+        const summary = await service.controller.summary();
+        await service.stop();
         await broker.close();
         rmSync(root, { recursive: true, force: true });
-        process.stdout.write(`demo summary: hosts=${hosts} messagesPublished=${published} telemetryDropped=${dropped}\n`);
-        process.exit(code);
+        process.stdout.write(
+          `demo summary: hosts=${summary.hosts} telemetryStored=${summary.telemetryStored} commandsAcked=${summary.commandsAcked} stateTransitions=${summary.transitions} rejected=${summary.telemetryRejected}\n`,
+        );
+        process.exit(0);
       };
-      const onSignal = (): void => void stop(0);
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-      if (durationS !== undefined) setTimeout(() => void stop(0), durationS * 1000);
+      process.on("SIGINT", () => void stop());
+      process.on("SIGTERM", () => void stop());
+      if (durationS !== undefined) setTimeout(() => void stop(), durationS * 1000);
     });
 }

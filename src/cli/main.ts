@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { isCoolfleetError } from "../core/errors.js";
 import { packageVersion } from "../core/version.js";
 import { registerAgentCommand } from "./agent-command.js";
+import { registerControllerCommand } from "./controller-command.js";
 import { registerDemoCommand } from "./demo-command.js";
 import { registerSimCommand } from "./sim-command.js";
 
@@ -13,6 +14,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerAgentCommand(program);
+registerControllerCommand(program);
 registerSimCommand(program);
 registerDemoCommand(program);
 

@@ -10,7 +10,8 @@ export class FleetEvents {
   }
 
   emit(event: FleetEvent): void {
-    for (const listener of this.listeners) {
+    // A copy: a listener may unsubscribe itself (a stalled SSE client) while the event is delivered.
+    for (const listener of [...this.listeners]) {
       try {
         listener(event);
       } catch {

@@ -1,0 +1,52 @@
+import type { Command } from "commander";
+import { loadControllerConfig, parseControllerConfig } from "../config/load.js";
+import { SystemClock } from "../core/clock.js";
+import { createLogger } from "../core/logger.js";
+import { startControllerService } from "../controller/controller-service.js";
+import { parseLogLevel, parsePort } from "./options.js";
+
+interface ControllerCliOptions {
+  config: string;
+  port?: string;
+  broker?: string;
+  logLevel: string;
+}
+
+export function registerControllerCommand(program: Command): void {
+  program
+    .command("controller")
+    .description("run the fleet controller: ingest, store, host state machine, planner, HTTP API and dashboard")
+    .requiredOption("-c, --config <file>", "controller config file (YAML)")
+    .option("--port <port>", "override http.port")
+    .option("--broker <url>", "override broker.url")
+    .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent", "info")
+    .action(async (opts: ControllerCliOptions) => {
+      const logger = createLogger(parseLogLevel(opts.logLevel), "coolfleet-controller");
+      const fileConfig = loadControllerConfig(opts.config);
+      const config = parseControllerConfig(
+        {
+          ...fileConfig,
+          http: { ...fileConfig.http, ...(opts.port !== undefined ? { port: parsePort("--port", opts.port) } : {}) },
+          broker: { ...fileConfig.broker, ...(opts.broker ? { url: opts.broker } : {}) },
+        },
+        `${opts.config} (with command-line overrides)`,
+      );
+      const service = await startControllerService({ config, clock: new SystemClock(), logger });
+      process.stdout.write(`coolfleet controller: dashboard ${service.http.url}  broker ${config.broker.url}  store ${config.store.path}\n`);
+      let stopping = false;
+      const shutdown = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, "stopping controller");
+        service.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.fatal({ err: err instanceof Error ? err.message : String(err) }, "stop failed");
+            process.exit(1);
+          },
+        );
+      };
+      process.on("SIGTERM", () => shutdown("SIGTERM"));
+      process.on("SIGINT", () => shutdown("SIGINT"));
+    });
+}
