@@ -35,7 +35,7 @@ export interface IngestOptions {
 
 /** Defaults live here and nowhere else. maxPending ≈ 4 min of a 1000-host fleet at 1 Hz. */
 export const INGEST_DEFAULTS: IngestOptions = {
-  flushMs: 1_000,
+  flushMs: 100,
   maxBatch: 500,
   dedupeWindow: 100_000,
   retryMs: 500,
