@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 /** binary → Debian package that provides it */
 const REQUIRED = [
   { bin: "mosquitto", pkg: "mosquitto", why: "MQTT broker for the integration tests" },
+  { bin: "chromium", pkg: "chromium", why: "headless browser for the dashboard end-to-end test" },
 ];
 
 function has(bin) {
