@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { SimFleet, type WorkloadId } from "../../firmware-sim/index.js";
+import { createWorkload, SimFleet, type Workload, type WorkloadId } from "../../firmware-sim/index.js";
 import { assembleAgent } from "../agent/assemble.js";
 import type { CoolingAgent } from "../agent/agent.js";
 import { parseControllerConfig } from "../config/load.js";
@@ -27,7 +27,12 @@ interface DemoOptions {
 
 /** A mixed fleet whose workloads make Cooling, Scaling and DataStorage all happen within minutes. */
 const DEMO_PROFILES = ["poweredge-r740-air", "poweredge-r740-air", "poweredge-r750-liquid", "macpro-2019"];
-const DEMO_WORKLOADS: WorkloadId[] = ["W1", "W3", "W10", "W2", "W4", "W7", "W1", "W10"];
+/** [workload, how many times faster it plays]: the long phases of W1, W2, W4 and W10 are shortened for a demo. */
+const DEMO_WORKLOADS: [WorkloadId, number][] = [["W1", 2], ["W3", 1], ["W10", 6], ["W2", 2], ["W4", 4], ["W7", 288], ["W1", 2], ["W10", 6]];
+
+function demoWorkloads(seed: number): Workload[] {
+  return DEMO_WORKLOADS.map(([id, timeCompression], i) => createWorkload(id, { seed: seed + i, timeCompression }));
+}
 const STATUS_EVERY_MS = 10_000;
 
 function statusLine(summary: FleetSummary, elapsedS: number): string {
@@ -75,7 +80,7 @@ export function registerDemoCommand(program: Command): void {
       );
       const service = await startControllerService({ config, clock, logger: logger.child({ part: "controller" }) });
 
-      const fleet = new SimFleet({ hosts, root: join(root, "hosts"), seed, clock, speed, profiles: DEMO_PROFILES, workloads: DEMO_WORKLOADS, logger });
+      const fleet = new SimFleet({ hosts, root: join(root, "hosts"), seed, clock, speed, profiles: DEMO_PROFILES, workloads: demoWorkloads(seed), logger });
       fleet.stepAll(1);
       const agents: CoolingAgent[] = fleet.hostIds.map((hostId) => {
         const device = fleet.host(hostId);

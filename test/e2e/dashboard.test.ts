@@ -39,7 +39,7 @@ describe("dashboard in headless Chromium against the running demo", () => {
 
     const rows = page.locator("[data-testid=host-row]");
     await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(8);
-    const hostIds = await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-host-id")));
+    const hostIds = await Promise.all((await rows.all()).map((row) => row.getAttribute("data-host-id")));
     expect(hostIds.sort()).toEqual(["sim-000", "sim-001", "sim-002", "sim-003", "sim-004", "sim-005", "sim-006", "sim-007"]);
 
     // Live: the hottest-sensor readings change within a few seconds without reloading.

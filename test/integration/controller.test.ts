@@ -56,7 +56,7 @@ describe("controller with a real mosquitto, simulated hosts and real agents", ()
 
     // A client replaying already-delivered telemetry, as a QoS 1 redelivery would.
     const [firstHost] = h.agents.keys();
-    const replayed = (await h.store.telemetryRange(firstHost!, 0, Number.MAX_SAFE_INTEGER, 5)) as Telemetry[];
+    const replayed: Telemetry[] = await h.store.telemetryRange(firstHost!, 0, Number.MAX_SAFE_INTEGER, 5);
     const replayer = await mqtt.connectAsync(broker.url);
     for (const t of replayed) await replayer.publishAsync(hostTopic(t.host, "telemetry"), encode(t), { qos: 1 });
     await replayer.endAsync();
