@@ -1,6 +1,7 @@
 import type { AgentConfig, ActuatorGroupConfig } from "../config/agent-schema.js";
 import type { Clock, TimerHandle } from "../core/clock.js";
 import { CoolfleetError, ErrorCode } from "../core/errors.js";
+import { percentile } from "../core/percentile.js";
 import type { Logger } from "../core/logger.js";
 import type { CoolingActuator, SensorSource } from "../hardware/binding.js";
 import {
@@ -22,6 +23,7 @@ import { SafetyGovernor } from "./governor.js";
 import type { AgentLinkStats } from "./mqtt-link.js";
 import { LocalController } from "./local-control.js";
 import { PlausibilityChecker } from "./plausibility.js";
+import { sensorRoleResolver } from "./plausibility-roles.js";
 import { SensorSweep } from "./sweep.js";
 
 /** What the agent needs from its broker session (AgentLink in production). */
@@ -72,12 +74,16 @@ export interface TickReport {
 /** Counters an operator (and the benchmark) can read. */
 export interface AgentCounters {
   ticks: number;
+  /** Payloads that arrived on the command topic, valid or not. */
+  commandsReceived: number;
   tickErrors: number;
   commandsRejectedInvalid: number;
   sweepDurationsMs: number[];
 }
 
 const SWEEP_HISTORY = 4096;
+/** Every this many periods the agent logs its sweep timings (info level), for operators and the benchmark. */
+const STATS_EVERY_TICKS = 60;
 
 /**
  * The per-host agent: every period it sweeps the sensors, checks plausibility, lets the local PID or a
@@ -96,12 +102,16 @@ export class CoolingAgent {
   private running: Promise<unknown> | undefined;
   private stopped = false;
   private manifest: SensorManifestEntry[] = [];
-  readonly counters: AgentCounters = { ticks: 0, tickErrors: 0, commandsRejectedInvalid: 0, sweepDurationsMs: [] };
+  /** The most recent control period's outcome, for status displays. */
+  lastReport: TickReport | undefined;
+  /** Called after every completed control period (ops: the systemd watchdog is fed from proof of work). */
+  private periodListener: ((report: TickReport) => void) | undefined;
+  readonly counters: AgentCounters = { ticks: 0, commandsReceived: 0, tickErrors: 0, commandsRejectedInvalid: 0, sweepDurationsMs: [] };
 
   constructor(private readonly deps: CoolingAgentDeps) {
     const { config } = deps;
     this.sweep = new SensorSweep(deps.sources);
-    this.plausibility = new PlausibilityChecker(config.plausibility);
+    this.plausibility = new PlausibilityChecker(config.plausibility, sensorRoleResolver(config.temperatures));
     this.lease = new CommandLease({ hostId: deps.hostId, maxLeaseMs: config.maxLeaseMs });
     this.loops = [this.makeLoop("fans", config.fans, deps.fans)];
     if (config.pump && deps.pump) this.loops.push(this.makeLoop("pump", config.pump, deps.pump));
@@ -254,7 +264,24 @@ export class CoolingAgent {
     };
     this.link.publishTelemetry(telemetry);
     this.counters.ticks++;
-    return { seq: telemetry.seq, mode, outputs: applied, readings, sweepMs: sweep.durationMs, reasons };
+    if (this.counters.ticks % STATS_EVERY_TICKS === 0) this.logStats();
+    this.lastReport = { seq: telemetry.seq, mode, outputs: applied, readings, sweepMs: sweep.durationMs, reasons };
+    this.reportPeriod(this.lastReport);
+    return this.lastReport;
+  }
+
+  /** Registers the one listener for completed control periods (replacing any earlier one). */
+  onPeriod(listener: (report: TickReport) => void): void {
+    this.periodListener = listener;
+  }
+
+  private reportPeriod(report: TickReport): void {
+    try {
+      this.periodListener?.(report);
+    } catch (err) {
+      // A listener's failure is not a control failure: it must not send the outputs to failsafe.
+      this.deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, "period listener failed");
+    }
   }
 
   private decideLoop(loop: ControlLoop, temps: ControlledTemp[], remotePct: number | undefined, nowMs: number) {
@@ -272,6 +299,24 @@ export class CoolingAgent {
     return decision;
   }
 
+  private logStats(): void {
+    const recent = this.counters.sweepDurationsMs.slice(-STATS_EVERY_TICKS);
+    const link = this.link.stats();
+    this.deps.logger.info(
+      {
+        ticks: this.counters.ticks,
+        sweepP50Ms: percentile(recent, 50),
+        sweepP99Ms: percentile(recent, 99),
+        sweepMaxMs: Math.max(...recent),
+        tickErrors: this.counters.tickErrors,
+        queued: link.queued,
+        dropped: link.dropped,
+        connected: link.connected,
+      },
+      "control period stats",
+    );
+  }
+
   private recordSweep(durationMs: number): void {
     const history = this.counters.sweepDurationsMs;
     history.push(durationMs);
@@ -282,6 +327,7 @@ export class CoolingAgent {
   handleCommand(payload: Buffer): void {
     const { clock, logger } = this.deps;
     const nowMs = clock.nowMs();
+    this.counters.commandsReceived++;
     const decoded = decodeCommand(payload);
     if (!decoded.ok) {
       this.counters.commandsRejectedInvalid++;

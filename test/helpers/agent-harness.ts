@@ -129,6 +129,13 @@ export class AgentHarness {
     await this.observer!.publishAsync(hostTopic(this.hostId, "cmd"), payload, { qos: 1 });
   }
 
+  /** Sends and waits until the agent has the payload, so the next period() sees it. */
+  async deliver(command: Command | string): Promise<void> {
+    const before = this.agent.counters.commandsReceived;
+    await this.send(command);
+    await this.until("the agent to receive the command", () => this.agent.counters.commandsReceived > before);
+  }
+
   /** The agent subscribes after connecting: send an already-expired probe until its "expired" ack comes back. */
   async waitForCommandPath(): Promise<void> {
     const nowMs = this.clock.nowMs();

@@ -59,7 +59,7 @@ describe("agent with a real mosquitto and a simulated host", () => {
     await h.waitForCommandPath();
     const ttlMs = 15_000;
     const cmd = h.command({ fanPct: 60 }, { ttlMs });
-    await h.send(cmd);
+    await h.deliver(cmd);
     await h.period(1);
     await h.until("applied ack", () => h.acksFor(cmd.id).length > 0);
     expect(h.acksFor(cmd.id)).toEqual([expect.objectContaining({ status: "applied", seq: cmd.seq })]);
@@ -93,16 +93,16 @@ describe("agent with a real mosquitto and a simulated host", () => {
 
     const expired = h.command({ fanPct: 50 }, { issuedAt: h.clock.nowMs() - 20_000, ttlMs: 10_000 });
     const fresh = h.command({ fanPct: 55 }, { seq: 10 });
-    await h.send(expired);
-    await h.send(fresh);
+    await h.deliver(expired);
+    await h.deliver(fresh);
     await h.until("acks", () => h.acksFor(expired.id).length > 0);
     await h.period(1);
     await h.until("applied", () => h.acksFor(fresh.id).length > 0);
-    await h.send(fresh); // a QoS 1 style duplicate
+    await h.deliver(fresh); // a QoS 1 style duplicate
     const older = h.command({ fanPct: 90 }, { seq: 4 });
-    await h.send(older);
-    await h.send("{not json");
-    await h.send(JSON.stringify({ v: 1, id: "x", host: h.hostId, seq: 99, issuedAt: 5, expiresAt: 1, setpoints: { fanPct: 20 } }));
+    await h.deliver(older);
+    await h.deliver("{not json");
+    await h.deliver(JSON.stringify({ v: 1, id: "x", host: h.hostId, seq: 99, issuedAt: 5, expiresAt: 1, setpoints: { fanPct: 20 } }));
     await h.until("all acks", () => h.acksFor(fresh.id).length >= 2 && h.acksFor(older.id).length > 0);
     await h.period(1);
 
