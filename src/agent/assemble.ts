@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { AgentConfig } from "../config/agent-schema.js";
 import type { Clock } from "../core/clock.js";
-import { CoolfleetError, ErrorCode } from "../core/errors.js";
+import { readSecretFile } from "../config/secret-file.js";
 import type { Logger } from "../core/logger.js";
 import { packageVersion } from "../core/version.js";
 import type { CoolingActuator, SensorSource } from "../hardware/binding.js";
@@ -24,21 +23,12 @@ export function linuxSensorSources(root: string, logger: Logger): SensorSource[]
   return [new HwmonSensorSource({ root, logger }), new CpuLoadSource(root), new DiskThroughputSource(root)];
 }
 
-function readPassword(file: string | undefined): string | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file, "utf8").trimEnd();
-  } catch (err) {
-    throw new CoolfleetError(ErrorCode.ConfigUnreadable, `broker.passwordFile: cannot read ${file}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 /** Wires a CoolingAgent to the real bindings its config names (hwmon, procfs) and to the broker. */
 export function assembleAgent({ config, hostId, clock, logger }: AssembleOptions): CoolingAgent {
   const chips = new HwmonDiscovery(config.root).discover();
   const fans: CoolingActuator = createHwmonActuator(config.root, config.fans, chips);
   const pump: CoolingActuator | undefined = config.pump ? createHwmonActuator(config.root, config.pump, chips) : undefined;
-  const password = readPassword(config.broker.passwordFile);
+  const password = readSecretFile("broker.passwordFile", config.broker.passwordFile);
   const boot = randomUUID();
   return new CoolingAgent({
     config,
