@@ -23,3 +23,5 @@ export { BYTES_PER_MB, SECTOR_BYTES, USER_HZ } from "./devices/procfs.js";
 export { SIM_ROOT_MARKER } from "./devices/host-root.js";
 
 export { DEFAULT_SIM_PROFILE, DEFAULT_SIM_WORKLOAD, SimFleet, simHostId, type SimFleetOptions } from "./fleet.js";
+
+export { SimulatedBmc } from "./bmc/index.js";

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 const REQUIRED = [
   { bin: "mosquitto", pkg: "mosquitto", why: "MQTT broker for the integration tests" },
   { bin: "chromium", pkg: "chromium", why: "headless browser for the dashboard end-to-end test" },
+  { bin: "ipmitool", pkg: "ipmitool", why: "the real IPMI client, run against the simulated BMC" },
 ];
 
 function has(bin) {

@@ -1,0 +1,11 @@
+export { IpmiConfig, IPMI_DEFAULTS } from "./config.js";
+export { ipmitoolArgs, ipmitoolEnv, ipmitoolTargetFromConfig, type IpmitoolTarget } from "./ipmitool-target.js";
+export { IpmitoolRunner, runSafely, type IpmiCommandRunner, type IpmitoolOutcome, type IpmitoolRunnerOptions } from "./ipmitool-runner.js";
+export { describeFailure, IpmiCompletionCode, parseIpmitoolFailure, type IpmiFailure } from "./ipmitool-failure.js";
+export { IpmiCommandError } from "./ipmi-command-error.js";
+export { parseSdrLine, parseSdrTypeOutput, type SdrLine, type SdrOutput, type SdrUnit } from "./sdr-output.js";
+export { dellSensorRole, IPMI_ID_PREFIX, sdrReadingIds, sdrReadings, type SdrReadingsResult } from "./sdr-readings.js";
+export { IpmiSensorSource, type IpmiSensorSourceOptions, type IpmiSweepReport } from "./sensor-source.js";
+export { tierFromOutcome, type TierVerdict } from "./capability-tier.js";
+export { DellFanCommand } from "./dell-fan-commands.js";
+export { IpmiFanActuator, type IpmiFanActuatorOptions } from "./fan-actuator.js";
