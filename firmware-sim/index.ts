@@ -25,3 +25,5 @@ export { SIM_ROOT_MARKER } from "./devices/host-root.js";
 export { DEFAULT_SIM_PROFILE, DEFAULT_SIM_WORKLOAD, SimFleet, simHostId, type SimFleetOptions } from "./fleet.js";
 
 export { SimulatedBmc } from "./bmc/index.js";
+export { SimulatedCdu } from "./cdu/index.js";
+export { SimulatedSmcHelper } from "./smc/index.js";

@@ -8,10 +8,15 @@ const REQUIRED = [
   { bin: "mosquitto", pkg: "mosquitto", why: "MQTT broker for the integration tests" },
   { bin: "chromium", pkg: "chromium", why: "headless browser for the dashboard end-to-end test" },
   { bin: "ipmitool", pkg: "ipmitool", why: "the real IPMI client, run against the simulated BMC" },
+  { bin: "socat", pkg: "socat", why: "virtual serial port pairs (ptys) for the Modbus tests" },
+  { bin: "mbpoll", pkg: "mbpoll", why: "a real Modbus RTU master, run against the simulated CDU" },
+  { bin: "/usr/bin/python3 -c 'import pymodbus'", pkg: "python3-pymodbus", why: "a second real Modbus client (pymodbus)" },
 ];
 
+/** A bare name is looked up on PATH (and in /usr/sbin); anything with a space is run as a check command. */
 function has(bin) {
-  return spawnSync("sh", ["-c", `command -v ${bin} || test -x /usr/sbin/${bin}`], { stdio: "ignore" }).status === 0;
+  const check = bin.includes(" ") ? bin : `command -v ${bin} || test -x /usr/sbin/${bin}`;
+  return spawnSync("sh", ["-c", check], { stdio: "ignore" }).status === 0;
 }
 
 const missing = REQUIRED.filter((r) => !has(r.bin));
@@ -35,6 +40,6 @@ if (isRoot && hasApt) {
 }
 
 console.error("The test suite needs programs that are not installed:");
-for (const m of missing) console.error(`  ${m.bin}  (${m.why})`);
+for (const m of missing) console.error(`  ${m.pkg}  (${m.why})`);
 console.error(`Install them, then run npm test again:\n  sudo apt-get install -y ${pkgs.join(" ")}`);
 process.exit(1);
