@@ -3,6 +3,8 @@ import { assembleAgent, linuxSensorSources } from "../agent/assemble.js";
 import { loadAgentConfig, parseAgentConfig, resolveHostId } from "../config/load.js";
 import { SystemClock } from "../core/clock.js";
 import { createLogger, LOG_LEVELS } from "../core/logger.js";
+import { recordFirmwareModesForRestore, superviseAgent } from "../ops/agent-service.js";
+import { runRestoreFirmware } from "../ops/restore-firmware-run.js";
 import { parseLogLevel } from "./options.js";
 
 interface AgentCliOptions {
@@ -12,6 +14,7 @@ interface AgentCliOptions {
   broker?: string;
   logLevel: string;
   listSensors?: boolean;
+  restoreFirmware?: boolean;
 }
 
 export function registerAgentCommand(program: Command): void {
@@ -24,9 +27,16 @@ export function registerAgentCommand(program: Command): void {
     .option("--broker <url>", "override broker.url")
     .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")}`, "info")
     .option("--list-sensors", "print the sensors this host exposes, with current values, and exit")
+    .option("--restore-firmware", "hand every configured fan and pump back to firmware automatic control and exit (the unit's ExecStopPost; safe while no agent runs)")
     .action(async (opts: AgentCliOptions) => {
       const logger = createLogger(parseLogLevel(opts.logLevel), "coolfleet-agent");
-      const fileConfig = loadAgentConfig(opts.config);
+      const onWarning = (message: string): void => logger.warn(message);
+      // ops: before the config is validated — it must work from the recorded modes even when the config is broken.
+      if (opts.restoreFirmware) {
+        process.exitCode = runRestoreFirmware({ configFile: opts.config, ...(opts.root ? { root: opts.root } : {}), print: (line) => process.stdout.write(`${line}\n`), onWarning });
+        return;
+      }
+      const fileConfig = loadAgentConfig(opts.config, { onWarning });
       // Overrides go through the same validation as the file, so a bad --broker is caught the same way.
       const config = parseAgentConfig(
         {
@@ -49,13 +59,15 @@ export function registerAgentCommand(program: Command): void {
         return;
       }
 
+      recordFirmwareModesForRestore(config, clock, logger); // ops: for --restore-firmware after a crash
       const agent = assembleAgent({ config, hostId, clock, logger });
+      const service = superviseAgent(agent, { config, hostId, clock, logger }); // ops: sd_notify READY/WATCHDOG/STOPPING
       let stopping = false;
       const shutdown = (signal: string): void => {
         if (stopping) return;
         stopping = true;
         logger.info({ signal }, "stopping: handing fans back to firmware");
-        agent.stop().then(
+        Promise.all([service.stopping(), agent.stop()]).then(
           () => process.exit(0),
           (err: unknown) => {
             logger.fatal({ err: err instanceof Error ? err.message : String(err) }, "stop failed");
@@ -70,5 +82,6 @@ export function registerAgentCommand(program: Command): void {
         void agent.stop().finally(() => process.exit(1));
       });
       await agent.start();
+      await service.ready();
     });
 }

@@ -3,6 +3,7 @@ import { loadControllerConfig, parseControllerConfig } from "../config/load.js";
 import { SystemClock } from "../core/clock.js";
 import { createLogger } from "../core/logger.js";
 import { startControllerService } from "../controller/controller-service.js";
+import { superviseController } from "../ops/controller-supervision.js";
 import { parseLogLevel, parsePort } from "./options.js";
 
 interface ControllerCliOptions {
@@ -22,7 +23,7 @@ export function registerControllerCommand(program: Command): void {
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent", "info")
     .action(async (opts: ControllerCliOptions) => {
       const logger = createLogger(parseLogLevel(opts.logLevel), "coolfleet-controller");
-      const fileConfig = loadControllerConfig(opts.config);
+      const fileConfig = loadControllerConfig(opts.config, { onWarning: (message) => logger.warn(message) });
       const config = parseControllerConfig(
         {
           ...fileConfig,
@@ -31,14 +32,17 @@ export function registerControllerCommand(program: Command): void {
         },
         `${opts.config} (with command-line overrides)`,
       );
-      const service = await startControllerService({ config, clock: new SystemClock(), logger });
+      const clock = new SystemClock();
+      const service = await startControllerService({ config, clock, logger });
       process.stdout.write(`coolfleet controller: dashboard ${service.http.url}  broker ${config.broker.url}  store ${config.store.path}\n`);
+      // ops: sd_notify READY (broker connected, HTTP listening), WATCHDOG from the fleet loop, STOPPING.
+      const systemd = superviseController(service.controller, { clock, logger, dashboardUrl: service.http.url, brokerUrl: config.broker.url });
       let stopping = false;
       const shutdown = (signal: string): void => {
         if (stopping) return;
         stopping = true;
         logger.info({ signal }, "stopping controller");
-        service.stop().then(
+        Promise.all([systemd.stopping(), service.stop()]).then(
           () => process.exit(0),
           (err: unknown) => {
             logger.fatal({ err: err instanceof Error ? err.message : String(err) }, "stop failed");
@@ -48,5 +52,6 @@ export function registerControllerCommand(program: Command): void {
       };
       process.on("SIGTERM", () => shutdown("SIGTERM"));
       process.on("SIGINT", () => shutdown("SIGINT"));
+      await systemd.ready();
     });
 }

@@ -3,9 +3,11 @@ import { Command } from "commander";
 import { isCoolfleetError } from "../core/errors.js";
 import { packageVersion } from "../core/version.js";
 import { registerAgentCommand } from "./agent-command.js";
+import { registerConfigCommand } from "./config-command.js";
 import { registerControllerCommand } from "./controller-command.js";
 import { registerDemoCommand } from "./demo-command.js";
 import { registerSimCommand } from "./sim-command.js";
+import { registerStatusCommand } from "./status-command.js";
 
 const program = new Command()
   .name("coolfleet")
@@ -17,6 +19,8 @@ registerAgentCommand(program);
 registerControllerCommand(program);
 registerSimCommand(program);
 registerDemoCommand(program);
+registerStatusCommand(program);
+registerConfigCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isCoolfleetError(err)) {

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { HOST_ID_PATTERN, SensorRole } from "../protocol/index.js";
 
-/** The agent's config schema: the single place for its defaults. Docs: docs/configuration.md. */
+/**
+ * The agent's config schema: the single place for its defaults and for what each key means (the .describe()
+ * texts and examples are what docs/configuration.md and `coolfleet config example agent` are generated from).
+ */
 export const AGENT_CONFIG_VERSION = 1;
 
 const pct = z.number().min(0).max(100);
@@ -9,107 +12,117 @@ const positiveMs = z.number().int().positive();
 
 export const BrokerConfig = z
   .object({
-    url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, "an mqtt://, mqtts://, ws:// or wss:// URL").default("mqtt://127.0.0.1:1883"),
-    clientId: z.string().min(1).max(128).optional(),
-    username: z.string().min(1).optional(),
-    /** The password is read from this file, never written in the config. */
-    passwordFile: z.string().min(1).optional(),
-    /** 4 = MQTT 3.1.1 (works with any broker), 5 = MQTT 5. */
-    protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
-    keepaliveS: z.number().int().min(5).max(600).default(30),
-    reconnectMinMs: positiveMs.default(1000),
-    reconnectMaxMs: positiveMs.default(30_000),
-    /** Telemetry messages held in memory while the broker is unreachable; the oldest are dropped (and counted) first. */
-    queueMax: z.number().int().min(1).max(1_000_000).default(3600),
+    url: z
+      .string()
+      .regex(/^(mqtts?|wss?|tcp|ssl):\/\//, "an mqtt://, mqtts://, ws:// or wss:// URL")
+      .default("mqtt://127.0.0.1:1883")
+      .describe("MQTT broker: mqtt://host:port, mqtts:// for TLS, ws:// or wss:// for WebSockets."),
+    clientId: z.string().min(1).max(128).optional().meta({ description: 'MQTT client id; defaults to "coolfleet-agent-<hostId>".', examples: ["coolfleet-agent-rack12-node07"] }),
+    username: z.string().min(1).optional().meta({ description: "MQTT user name, when the broker requires one.", examples: ["rack12-node07"] }),
+    passwordFile: z.string().min(1).optional().meta({ description: "File holding the MQTT password (never the password itself in the config).", examples: ["/etc/coolfleet/mqtt-password"] }),
+    protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4).describe("4 = MQTT 3.1.1 (works with any broker), 5 = MQTT 5."),
+    keepaliveS: z.number().int().min(5).max(600).default(30).describe("MQTT keepalive: the broker publishes the Last Will (host offline) after 1.5 times this without traffic."),
+    reconnectMinMs: positiveMs.default(1000).describe("First delay before reconnecting to a lost broker; doubles (with jitter) up to reconnectMaxMs."),
+    reconnectMaxMs: positiveMs.default(30_000).describe("Longest delay between reconnection attempts."),
+    queueMax: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(3600)
+      .describe("Telemetry messages held in memory while the broker is unreachable; the oldest are dropped (and counted) first."),
   })
   .strict();
 
 export const TemperatureLimit = z
   .object({
-    /** Glob on sensor ids ("*" matches any run of characters), e.g. "coretemp.*:Package id *". */
-    match: z.string().min(1),
-    role: SensorRole,
-    /** Control target: local control and the planner keep the sensor at or below it. */
-    targetC: z.number().min(0).max(150),
-    /** At or above this the governor forces full cooling. */
-    criticalC: z.number().min(0).max(150),
-    /** A bad reading on a required sensor puts the outputs at the failsafe level. */
-    required: z.boolean().default(false),
+    match: z.string().min(1).describe('Glob on sensor ids ("*" matches any run of characters), e.g. "coretemp.*:Package id *"; `coolfleet agent --list-sensors` shows the ids.'),
+    role: SensorRole.describe("What the sensor measures; actuator groups cool the roles they list."),
+    targetC: z.number().min(0).max(150).describe("Control target: local control and the planner keep the sensor at or below it."),
+    criticalC: z.number().min(0).max(150).describe("At or above this the safety governor forces full cooling, whatever anyone asked for. Must be above targetC."),
+    required: z.boolean().default(false).describe("A bad reading (missing, stale, stuck, out of range) on a required sensor puts the outputs at their failsafe level."),
   })
   .strict();
 export type TemperatureLimit = z.infer<typeof TemperatureLimit>;
 
 export const PlausibilityConfig = z
   .object({
-    temperatureMinC: z.number().default(-10),
-    temperatureMaxC: z.number().default(125),
-    fanMaxRpm: z.number().positive().default(30_000),
-    /** A temperature moving faster than this is an impossible rate (a spike), not physics. */
-    maxRateCPerS: z.number().positive().default(20),
-    /** A value unchanged this long while its peers or the CPU load moved is stuck. */
-    stuckAfterS: z.number().positive().default(20),
-    /** A reading older than this is stale (slow sources such as IPMI). */
-    staleAfterS: z.number().positive().default(10),
+    temperatureMinC: z.number().default(-10).describe("Temperatures below this are out of range (a broken sensor), not cold."),
+    temperatureMaxC: z.number().default(125).describe("Temperatures above this are out of range; 127-129 °C are common sentinel values."),
+    fanMaxRpm: z.number().positive().default(30_000).describe("Fan speeds above this are out of range."),
+    maxRateCPerS: z.number().positive().default(20).describe("A temperature moving faster than this is an impossible rate (a spike), not physics."),
+    stuckAfterS: z.number().positive().default(20).describe("A value unchanged this long while its peers or the CPU load moved is stuck."),
+    staleAfterS: z.number().positive().default(10).describe("A reading older than this is stale (slow sources such as IPMI)."),
   })
   .strict();
 export type PlausibilityConfig = z.infer<typeof PlausibilityConfig>;
 
 export const ActuatorGroupConfig = z
   .object({
-    /** hwmon chip name, as in /sys/class/hwmon/hwmon* /name. */
-    chip: z.string().min(1),
-    /** Optional substring of the chip's device path, to tell apart two chips of the same name. */
-    device: z.string().min(1).optional(),
-    /** pwm channel numbers on that chip (pwm1 → 1). */
-    channels: z.array(z.number().int().min(1).max(32)).min(1),
-    minPct: pct.default(20),
-    maxPct: pct.default(100),
-    /** Output while a required sensor is bad. */
-    failsafePct: pct.default(100),
-    /** Slew limits; raising is allowed faster than lowering. */
-    upSlewPctPerS: z.number().positive().default(25),
-    downSlewPctPerS: z.number().positive().default(5),
-    /** Sensor roles this group cools; local control tracks the worst of them. */
-    roles: z.array(SensorRole).min(1).default(["cpu", "drive"]),
+    chip: z.string().min(1).meta({ description: "hwmon chip name, as in /sys/class/hwmon/hwmon*/name.", examples: ["nct6798"] }),
+    device: z.string().min(1).optional().meta({ description: "Substring of the chip's device path, to tell apart two chips of the same name.", examples: ["nct6775.656"] }),
+    channels: z
+      .array(z.number().int().min(1).max(32))
+      .min(1)
+      .meta({ description: "pwm channel numbers on that chip (pwm1 → 1), or applesmc fan numbers.", examples: [[1, 2, 3]] }),
+    minPct: pct.default(20).describe("Lowest output the agent ever sets (0-100 %)."),
+    maxPct: pct.default(100).describe("Highest output the agent ever sets (0-100 %)."),
+    failsafePct: pct.default(100).describe("Output while a required sensor is bad or a control period fails; between minPct and maxPct."),
+    upSlewPctPerS: z.number().positive().default(25).describe("Fastest rise of the output, percentage points per second (raising is allowed faster than lowering)."),
+    downSlewPctPerS: z.number().positive().default(5).describe("Fastest fall of the output, percentage points per second, so fans do not hunt."),
+    roles: z.array(SensorRole).min(1).default(["cpu", "drive"]).describe("Sensor roles this group cools; local control tracks the worst of them."),
   })
   .strict();
 export type ActuatorGroupConfig = z.infer<typeof ActuatorGroupConfig>;
 
 export const PidConfig = z
   .object({
-    kp: z.number().nonnegative().default(4),
-    ki: z.number().nonnegative().default(0.15),
-    kd: z.number().nonnegative().default(0),
+    kp: z.number().nonnegative().default(4).describe("Proportional gain, % output per °C above target."),
+    ki: z.number().nonnegative().default(0.15).describe("Integral gain, % output per °C·s."),
+    kd: z.number().nonnegative().default(0).describe("Derivative gain, % output per °C/s."),
   })
   .strict();
 export type PidConfig = z.infer<typeof PidConfig>;
 
 export const ControlConfig = z
   .object({
-    pid: PidConfig.default({ kp: 4, ki: 0.15, kd: 0 }),
-    /** The over-temperature override ends once every sensor is this far below its critical level... */
-    hysteresisC: z.number().nonnegative().default(3),
-    /** ...and has stayed there this long. */
-    overrideHoldS: z.number().nonnegative().default(15),
+    pid: PidConfig.default({ kp: 4, ki: 0.15, kd: 0 }).describe("The local PID loop that runs whenever no controller command is in force."),
+    hysteresisC: z.number().nonnegative().default(3).describe("The over-temperature override ends once every sensor is this far below its critical level..."),
+    overrideHoldS: z.number().nonnegative().default(15).describe("...and has stayed there this long."),
   })
   .strict();
 
 export const AgentConfig = z
   .object({
-    version: z.literal(AGENT_CONFIG_VERSION),
-    /** Defaults to the machine's hostname (must be a valid host id). */
-    hostId: z.string().regex(HOST_ID_PATTERN, "1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit").optional(),
-    /** Filesystem root under which /sys and /proc are read: "/" in production, a simulated tree in tests. */
-    root: z.string().min(1).default("/"),
-    periodMs: z.number().int().min(100).max(60_000).default(1000),
-    /** The longest a controller command is honoured after it arrives, whatever its expiresAt. */
-    maxLeaseMs: z.number().int().min(1000).max(600_000).default(30_000),
-    broker: BrokerConfig.default(BrokerConfig.parse({})),
-    temperatures: z.array(TemperatureLimit).min(1),
-    plausibility: PlausibilityConfig.default(PlausibilityConfig.parse({})),
-    fans: ActuatorGroupConfig,
-    pump: ActuatorGroupConfig.optional(),
-    control: ControlConfig.default(ControlConfig.parse({})),
+    version: z.literal(AGENT_CONFIG_VERSION).describe("Config file format version; older files are migrated in memory with a warning, newer ones refused."),
+    hostId: z
+      .string()
+      .regex(HOST_ID_PATTERN, "1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit")
+      .optional()
+      .meta({ description: "The host's id in MQTT topics and on the dashboard; defaults to the machine's hostname (up to the first dot).", examples: ["rack12-node07"] }),
+    root: z.string().min(1).default("/").describe('Filesystem root under which /sys and /proc are read: "/" in production, a simulated tree in tests.'),
+    periodMs: z.number().int().min(100).max(60_000).default(1000).describe("Control period: sensors swept, outputs decided and telemetry published once per period."),
+    maxLeaseMs: z.number().int().min(1000).max(600_000).default(30_000).describe("The longest a controller command is honoured after it arrives, whatever its expiresAt; at least two periods."),
+    broker: BrokerConfig.default(BrokerConfig.parse({})).describe("The MQTT broker the agent reports to. The agent keeps the host safe without it."),
+    temperatures: z
+      .array(TemperatureLimit)
+      .min(1)
+      .meta({
+        description: "Which temperature sensors are controlled, with their limits; the first matching entry wins.",
+        examples: [
+          [
+            { match: "coretemp.*:Package id *", role: "cpu", targetC: 85, criticalC: 95, required: true },
+            { match: "drivetemp.*", role: "drive", targetC: 45, criticalC: 55 },
+          ],
+        ],
+      }),
+    plausibility: PlausibilityConfig.default(PlausibilityConfig.parse({})).describe("When a reading is not believed (sensor plausibility checks)."),
+    fans: ActuatorGroupConfig.describe("The fan channels the agent drives, with their bounds and slew limits."),
+    pump: ActuatorGroupConfig.optional().meta({
+      description: "A liquid-cooling pump, driven like the fans (same keys).",
+      examples: [{ chip: "d5next", channels: [1], minPct: 30, roles: ["cpu", "coolant"] }],
+    }),
+    control: ControlConfig.default(ControlConfig.parse({})).describe("Local control and the safety governor's override."),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfig>;

@@ -6,6 +6,7 @@ import { CoolfleetError, ErrorCode } from "../core/errors.js";
 import { isValidHostId } from "../protocol/index.js";
 import { AgentConfig } from "./agent-schema.js";
 import { ControllerConfig } from "./controller-schema.js";
+import { migrateConfig, migrationWarning, type ConfigKind } from "./migrations.js";
 
 /** One problem in a config file: where, and what was expected. */
 export interface ConfigProblem {
@@ -72,8 +73,19 @@ function fail(source: string, kind: string, problems: ConfigProblem[]): never {
   throw new CoolfleetError(ErrorCode.ConfigInvalid, `${source}: invalid ${kind} config\n${lines}`);
 }
 
-/** Schema first, then the checks that need several keys at once (zigbee2mqtt's two layers). */
-function parseWith<T>(schema: z.ZodType<T>, semantic: (config: T) => ConfigProblem[], kind: string, raw: unknown, source: string): T {
+export interface ConfigLoadOptions {
+  /** Told when an older file was migrated in memory (default: a process warning on stderr). */
+  onWarning?: (message: string) => void;
+}
+
+function warnOnStderr(message: string): void {
+  process.emitWarning(message, { type: "ConfigMigrationWarning" });
+}
+
+/** Migrations to the current version, then schema, then the checks that need several keys at once (zigbee2mqtt's layers). */
+function parseWith<T>(schema: z.ZodType<T>, semantic: (config: T) => ConfigProblem[], kind: ConfigKind, input: unknown, source: string, options: ConfigLoadOptions = {}): T {
+  const { raw, plan } = migrateConfig(input, kind, source);
+  if (plan.steps.length > 0) (options.onWarning ?? warnOnStderr)(migrationWarning(source, kind, plan));
   const parsed = schema.safeParse(raw);
   if (!parsed.success) fail(source, kind, schemaProblems(parsed.error, raw));
   const problems = semantic(parsed.data);
@@ -98,25 +110,30 @@ function readConfigFile(file: string): string {
   }
 }
 
+/** A config file as a plain object, before migration and validation (`coolfleet config validate`). */
+export function readConfigObject(file: string): unknown {
+  return parseYaml(readConfigFile(file), file);
+}
+
 /** Validates an already-parsed config object; `source` names it in errors. */
-export function parseAgentConfig(raw: unknown, source: string): AgentConfig {
-  return parseWith(AgentConfig, semanticProblems, "agent", raw, source);
+export function parseAgentConfig(raw: unknown, source: string, options?: ConfigLoadOptions): AgentConfig {
+  return parseWith(AgentConfig, semanticProblems, "agent", raw, source, options);
 }
 
-export function parseAgentConfigText(text: string, source: string): AgentConfig {
-  return parseAgentConfig(parseYaml(text, source), source);
+export function parseAgentConfigText(text: string, source: string, options?: ConfigLoadOptions): AgentConfig {
+  return parseAgentConfig(parseYaml(text, source), source, options);
 }
 
-export function loadAgentConfig(file: string): AgentConfig {
-  return parseAgentConfigText(readConfigFile(file), file);
+export function loadAgentConfig(file: string, options?: ConfigLoadOptions): AgentConfig {
+  return parseAgentConfigText(readConfigFile(file), file, options);
 }
 
-export function parseControllerConfig(raw: unknown, source: string): ControllerConfig {
-  return parseWith(ControllerConfig, () => [], "controller", raw, source);
+export function parseControllerConfig(raw: unknown, source: string, options?: ConfigLoadOptions): ControllerConfig {
+  return parseWith(ControllerConfig, () => [], "controller", raw, source, options);
 }
 
-export function loadControllerConfig(file: string): ControllerConfig {
-  return parseControllerConfig(parseYaml(readConfigFile(file), file), file);
+export function loadControllerConfig(file: string, options?: ConfigLoadOptions): ControllerConfig {
+  return parseControllerConfig(readConfigObject(file), file, options);
 }
 
 /** The host id from config, else the machine's hostname; rejects names that cannot be a topic level. */

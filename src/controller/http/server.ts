@@ -25,6 +25,13 @@ export interface HttpServerOptions {
   clock?: Clock;
   sseHeartbeatMs?: number;
   sseMaxBufferedBytes?: number;
+  /** Prometheus text exposition served on GET /metrics. */
+  metrics?: MetricsSource;
+}
+
+export interface MetricsSource {
+  renderMetrics(): Promise<string>;
+  readonly contentType: string;
 }
 
 export interface HttpServerHandle {
@@ -51,6 +58,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     .get("/", ({ res }) => dashboard.sendIndex(res))
     .get("/index.html", ({ res }) => dashboard.sendIndex(res))
     .get("/assets/*", ({ res, params }) => dashboard.sendAsset(res, params.rest));
+  const metrics = options.metrics;
+  if (metrics) {
+    router.get("/metrics", async ({ res }) => {
+      const body = await metrics.renderMetrics();
+      res.writeHead(200, { "content-type": metrics.contentType, "cache-control": "no-store" });
+      res.end(body);
+    });
+  }
 
   const server = createServer((req, res) => {
     handleRequest(router, req, res).catch((err: unknown) => respondWithError(res, err, logger, req));
