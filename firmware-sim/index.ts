@@ -27,3 +27,4 @@ export { DEFAULT_SIM_PROFILE, DEFAULT_SIM_WORKLOAD, SimFleet, simHostId, type Si
 export { SimulatedBmc } from "./bmc/index.js";
 export { SimulatedCdu } from "./cdu/index.js";
 export { SimulatedSmcHelper } from "./smc/index.js";
+export { SimulatedLiquidPowerEdge } from "./liquid-poweredge.js";

@@ -19,6 +19,7 @@ import {
 import { hostMode } from "./agent-telemetry.js";
 import { CommandLease, type AckDecision } from "./command-lease.js";
 import { matchLimits, unmatchedLimits, type ControlledTemp } from "./controlled-sensors.js";
+import { zoneTemps } from "./zone.js";
 import { SafetyGovernor } from "./governor.js";
 import type { AgentLinkStats } from "./mqtt-link.js";
 import { LocalController } from "./local-control.js";
@@ -29,6 +30,8 @@ import { SensorSweep } from "./sweep.js";
 /** What the agent needs from its broker session (AgentLink in production). */
 export interface AgentLinkPort {
   start(birth: HostState): void;
+  /** Replaces the retained birth (capabilities changed) and publishes it when connected. */
+  updateBirth(birth: HostState): void;
   publishTelemetry(telemetry: Telemetry): void;
   publishAck(ack: Ack): void;
   stop(offline: HostState): Promise<void>;
@@ -45,9 +48,16 @@ export interface CoolingAgentDeps {
   sources: SensorSource[];
   fans: CoolingActuator;
   pump?: CoolingActuator;
+  /** Starts and stops the buses behind the sources and actuators (IPMI loop, Modbus ports, SMC helper). */
+  lifecycle?: BindingLifecycle;
   /** Builds the broker session; the agent passes the handler for incoming commands. */
   createLink: (onCommand: (payload: Buffer) => void) => AgentLinkPort;
   inventory?: Record<string, string>;
+}
+
+export interface BindingLifecycle {
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /** One actuator group with its own L2 loop and L1 governor. */
@@ -102,6 +112,7 @@ export class CoolingAgent {
   private running: Promise<unknown> | undefined;
   private stopped = false;
   private manifest: SensorManifestEntry[] = [];
+  private announcedTiers: NonNullable<Telemetry["tiers"]> | undefined;
   /** The most recent control period's outcome, for status displays. */
   lastReport: TickReport | undefined;
   /** Called after every completed control period (ops: the systemd watchdog is fed from proof of work). */
@@ -134,6 +145,7 @@ export class CoolingAgent {
   /** Takes manual control of the hardware, announces the host and starts the control period. */
   async start(): Promise<void> {
     const { clock, config, logger } = this.deps;
+    await this.deps.lifecycle?.start();
     const firstSweep = this.sweep.run(clock.nowMs());
     const sensorIds = firstSweep.readings.map((r) => r.id);
     const unmatched = unmatchedLimits(sensorIds, config.temperatures).filter((limit) => limit.required);
@@ -163,7 +175,12 @@ export class CoolingAgent {
 
   private birth(): HostBirth {
     const { config, hostId, boot, clock, agentVersion, inventory } = this.deps;
-    const capability = (group: ActuatorGroupConfig) => ({ channels: group.channels.length, tier: "full" as const, minPct: group.minPct, maxPct: group.maxPct });
+    const capability = (group: ActuatorGroupConfig, actuator: CoolingActuator | undefined) => ({
+      channels: group.channels.length,
+      tier: actuator?.tier ?? ("full" as const),
+      minPct: group.minPct,
+      maxPct: group.maxPct,
+    });
     return {
       v: PROTOCOL_VERSION,
       host: hostId,
@@ -174,8 +191,8 @@ export class CoolingAgent {
       periodMs: config.periodMs,
       sensors: this.manifest,
       capabilities: {
-        fans: capability(config.fans),
-        ...(config.pump && this.deps.pump ? { pump: capability(config.pump) } : {}),
+        fans: capability(config.fans, this.deps.fans),
+        ...(config.pump && this.deps.pump ? { pump: capability(config.pump, this.deps.pump) } : {}),
         maxLeaseMs: config.maxLeaseMs,
       },
       ...(inventory ? { inventory } : {}),
@@ -248,6 +265,13 @@ export class CoolingAgent {
       this.sendAcks([{ cmdId: pending.cmd.id, seq: pending.cmd.seq, status: "applied", ...(reasons.length > 0 ? { reason: reasons.join("; ").slice(0, 200) } : {}) }], nowMs, applied);
     }
 
+    const tiers = this.currentTiers();
+    if (this.announcedTiers !== undefined && (tiers.fans !== this.announcedTiers.fans || tiers.pump !== this.announcedTiers.pump)) {
+      // A BMC that refused (or again accepts) manual control changes what the controller may plan: say so at once.
+      this.deps.logger.warn({ tiers, was: this.announcedTiers }, "actuator capability changed; announcing a new birth");
+      this.link.updateBirth(this.birth());
+    }
+    this.announcedTiers = tiers;
     const mode = hostMode(modes);
     const telemetry: Telemetry = {
       v: PROTOCOL_VERSION,
@@ -260,6 +284,7 @@ export class CoolingAgent {
       outputs: applied,
       ...(command ? { cmdSeq: command.seq } : {}),
       dropped: this.link.stats().dropped,
+      tiers,
       readings,
     };
     this.link.publishTelemetry(telemetry);
@@ -291,8 +316,9 @@ export class CoolingAgent {
       demandPct = remotePct;
     } else {
       // Bumpless hand-back after a command, an override or a failsafe: continue from what the hardware has.
-      if (loop.lastMode !== "local" && loop.lastOutputPct !== undefined) loop.local.bumpTo(loop.lastOutputPct, temps);
-      demandPct = loop.local.update(temps);
+      const zone = zoneTemps(loop.group, temps);
+      if (loop.lastMode !== "local" && loop.lastOutputPct !== undefined) loop.local.bumpTo(loop.lastOutputPct, zone);
+      demandPct = loop.local.update(zone);
     }
     const decision = loop.governor.decide({ nowMs, temps, demandPct, source });
     loop.lastMode = decision.mode;
@@ -315,6 +341,11 @@ export class CoolingAgent {
       },
       "control period stats",
     );
+  }
+
+  private currentTiers(): NonNullable<Telemetry["tiers"]> {
+    const pump = this.deps.pump ? (this.deps.pump.tier ?? "full") : undefined;
+    return { fans: this.deps.fans.tier ?? "full", ...(pump ? { pump } : {}) };
   }
 
   private recordSweep(durationMs: number): void {
@@ -377,6 +408,7 @@ export class CoolingAgent {
         logger.error({ err: err instanceof Error ? err.message : String(err), actuator: loop.name }, "could not hand control back to firmware");
       }
     }
+    await this.deps.lifecycle?.stop();
     await this.link.stop({ v: PROTOCOL_VERSION, host: hostId, boot, online: false, ts: clock.nowMs(), reason: "shutdown" });
     logger.info("agent stopped; firmware has control");
   }

@@ -1,14 +1,19 @@
 import { randomUUID } from "node:crypto";
-import type { AgentConfig } from "../config/agent-schema.js";
-import type { Clock } from "../core/clock.js";
+import type { AgentConfig, ActuatorGroupConfig } from "../config/agent-schema.js";
 import { readSecretFile } from "../config/secret-file.js";
+import type { Clock } from "../core/clock.js";
+import { CoolfleetError, ErrorCode } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { packageVersion } from "../core/version.js";
 import type { CoolingActuator, SensorSource } from "../hardware/binding.js";
-import { createHwmonActuator, HwmonDiscovery, HwmonSensorSource } from "../hardware/hwmon/index.js";
+import { createHwmonActuator, HwmonDiscovery, HwmonSensorSource, type HwmonChip } from "../hardware/hwmon/index.js";
+import { collectInventory } from "../hardware/inventory.js";
+import { IpmiFanActuator, IpmiSensorSource, IpmitoolRunner, ipmitoolTargetFromConfig } from "../hardware/ipmi/index.js";
+import { createModbusBinding, type ModbusBinding } from "../hardware/modbus/index.js";
 import { CpuLoadSource } from "../hardware/procfs/cpu-load-source.js";
 import { DiskThroughputSource } from "../hardware/procfs/disk-throughput-source.js";
-import { CoolingAgent } from "./agent.js";
+import { createSmcBinding, type SmcBinding } from "../hardware/smc/index.js";
+import { CoolingAgent, type BindingLifecycle } from "./agent.js";
 import { AgentLink } from "./mqtt-link.js";
 
 export interface AssembleOptions {
@@ -16,6 +21,8 @@ export interface AssembleOptions {
   hostId: string;
   clock: Clock;
   logger: Logger;
+  /** Skip the systeminformation inventory (tests and the demo run many agents in one process). */
+  inventory?: boolean;
 }
 
 /** The sensor sources of a Linux host under config.root: hwmon, CPU load, disk throughput. */
@@ -23,11 +30,96 @@ export function linuxSensorSources(root: string, logger: Logger): SensorSource[]
   return [new HwmonSensorSource({ root, logger }), new CpuLoadSource(root), new DiskThroughputSource(root)];
 }
 
-/** Wires a CoolingAgent to the real bindings its config names (hwmon, procfs) and to the broker. */
-export function assembleAgent({ config, hostId, clock, logger }: AssembleOptions): CoolingAgent {
-  const chips = new HwmonDiscovery(config.root).discover();
-  const fans: CoolingActuator = createHwmonActuator(config.root, config.fans, chips);
-  const pump: CoolingActuator | undefined = config.pump ? createHwmonActuator(config.root, config.pump, chips) : undefined;
+/** Everything the config's buses give the agent: sensor sources, the two actuator groups, and their lifecycles. */
+interface Bindings {
+  sources: SensorSource[];
+  fans: CoolingActuator;
+  pump: CoolingActuator | undefined;
+  lifecycle: BindingLifecycle;
+}
+
+function hwmonActuator(config: AgentConfig, group: ActuatorGroupConfig, chips: () => readonly HwmonChip[]): CoolingActuator {
+  return createHwmonActuator(config.root, { chip: group.chip ?? "", device: group.device, channels: group.channels }, chips());
+}
+
+async function buildBindings(config: AgentConfig, clock: Clock, logger: Logger): Promise<Bindings> {
+  const sources = linuxSensorSources(config.root, logger);
+  const starts: (() => Promise<void>)[] = [];
+  const stops: (() => Promise<void>)[] = [];
+  let chipCache: readonly HwmonChip[] | undefined;
+  const chips = (): readonly HwmonChip[] => (chipCache ??= new HwmonDiscovery(config.root).discover());
+
+  let ipmiFans: IpmiFanActuator | undefined;
+  if (config.ipmi) {
+    const ipmi = config.ipmi;
+    const runner = new IpmitoolRunner({ target: ipmitoolTargetFromConfig(ipmi), timeoutMs: ipmi.timeoutMs, ipmitoolPath: ipmi.ipmitoolPath, clock });
+    const source = new IpmiSensorSource({ runner, clock, sweepPeriodMs: ipmi.sweepPeriodMs, logger: logger.child({ bus: "ipmi" }) });
+    sources.push(source);
+    starts.push(async () => void (await source.start()));
+    stops.push(() => Promise.resolve(source.stop()));
+    if (config.fans.driver === "ipmi") {
+      ipmiFans = new IpmiFanActuator({ runner, clock, fanCount: config.fans.channels.length, reprobeMs: ipmi.reprobeMs, logger: logger.child({ bus: "ipmi" }) });
+    }
+  }
+
+  const modbus = new Map<string, ModbusBinding>();
+  for (const device of config.modbus ?? []) {
+    const binding = createModbusBinding(device, { clock, logger: logger.child({ bus: "modbus", device: device.name }) });
+    modbus.set(device.name, binding);
+    sources.push(binding.sensors);
+    // A unit that is not there yet is retried in the background; it must not keep the host from being cooled.
+    starts.push(() => binding.device.start().catch((err: unknown) => logger.warn({ device: device.name, err: String(err) }, "modbus device not reachable yet; retrying")));
+    stops.push(() => binding.device.stop());
+  }
+
+  let smc: SmcBinding | undefined;
+  if (config.smc) {
+    smc = await createSmcBinding(config.smc, { clock, logger: logger.child({ bus: "smc" }) });
+    const binding = smc;
+    sources.push(binding.sensors);
+    starts.push(async () => binding.sensors.start());
+    stops.push(async () => {
+      binding.sensors.stop();
+      await binding.client.close();
+    });
+  }
+
+  const actuatorFor = (name: "fans" | "pump", group: ActuatorGroupConfig): CoolingActuator => {
+    switch (group.driver) {
+      case "hwmon":
+        return hwmonActuator(config, group, chips);
+      case "ipmi":
+        if (!ipmiFans) throw new CoolfleetError(ErrorCode.ConfigInvalid, `${name}.driver ipmi needs an ipmi block`);
+        return ipmiFans;
+      case "smc":
+        if (!smc) throw new CoolfleetError(ErrorCode.ConfigInvalid, `${name}.driver smc needs an smc block`);
+        return smc.fans;
+      case "modbus": {
+        const pump = modbus.get(group.modbusDevice ?? "")?.pump;
+        if (!pump) throw new CoolfleetError(ErrorCode.ConfigInvalid, `${name}.modbusDevice "${group.modbusDevice ?? ""}": no modbus device of that name with a pump control block in its register map`);
+        return pump;
+      }
+    }
+  };
+
+  return {
+    sources,
+    fans: actuatorFor("fans", config.fans),
+    pump: config.pump ? actuatorFor("pump", config.pump) : undefined,
+    lifecycle: {
+      start: async () => {
+        for (const start of starts) await start();
+      },
+      stop: async () => {
+        for (const stop of stops) await stop().catch((err: unknown) => logger.warn({ err: String(err) }, "binding did not stop cleanly"));
+      },
+    },
+  };
+}
+
+/** Wires a CoolingAgent to the real bindings its config names (hwmon, procfs, IPMI, Modbus, SMC) and to the broker. */
+export async function assembleAgent({ config, hostId, clock, logger, inventory = true }: AssembleOptions): Promise<CoolingAgent> {
+  const bindings = await buildBindings(config, clock, logger);
   const password = readSecretFile("broker.passwordFile", config.broker.passwordFile);
   const boot = randomUUID();
   return new CoolingAgent({
@@ -37,9 +129,11 @@ export function assembleAgent({ config, hostId, clock, logger }: AssembleOptions
     agentVersion: packageVersion(),
     clock,
     logger,
-    sources: linuxSensorSources(config.root, logger),
-    fans,
-    ...(pump ? { pump } : {}),
+    sources: bindings.sources,
+    fans: bindings.fans,
+    ...(bindings.pump ? { pump: bindings.pump } : {}),
+    lifecycle: bindings.lifecycle,
+    ...(inventory ? { inventory: await collectInventory({ logger }) } : {}),
     createLink: (onCommand) =>
       new AgentLink({ broker: config.broker, hostId, boot, clock, logger, onCommand, ...(password !== undefined ? { password } : {}) }),
   });

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { describeActuatorGroup } from "../config/describe-group.js";
 import type { ActuatorGroupConfig, ControlConfig } from "../config/agent-schema.js";
 import type { ControlMode, SensorRole } from "../protocol/index.js";
 import { CoolfleetError, ErrorCode } from "../core/errors.js";
@@ -57,7 +58,7 @@ export class SafetyGovernor {
     if (group.minPct > group.maxPct) {
       throw new CoolfleetError(
         ErrorCode.ConfigInvalid,
-        `actuator group on chip ${group.chip}: minPct ${group.minPct} is above maxPct ${group.maxPct}; swap or fix them`,
+        `actuator group (${describeActuatorGroup(group)}): minPct ${group.minPct} is above maxPct ${group.maxPct}; swap or fix them`,
       );
     }
     this.roles = new Set(group.roles);

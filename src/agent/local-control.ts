@@ -1,4 +1,5 @@
 import PidController from "node-pid-controller";
+import { describeActuatorGroup } from "../config/describe-group.js";
 import type { ActuatorGroupConfig, PidConfig } from "../config/agent-schema.js";
 import type { SensorRole } from "../protocol/index.js";
 import { CoolfleetError, ErrorCode } from "../core/errors.js";
@@ -24,7 +25,7 @@ export class LocalController {
     if (group.minPct > group.maxPct) {
       throw new CoolfleetError(
         ErrorCode.ConfigInvalid,
-        `actuator group on chip ${group.chip}: minPct ${group.minPct} is above maxPct ${group.maxPct}; swap or fix them`,
+        `actuator group (${describeActuatorGroup(group)}): minPct ${group.minPct} is above maxPct ${group.maxPct}; swap or fix them`,
       );
     }
     this.roles = new Set(group.roles);

@@ -69,6 +69,12 @@ export class AgentLink {
     this.connect();
   }
 
+  updateBirth(birth: HostState): void {
+    this.birth = birth;
+    const client = this.client;
+    if (client?.connected) client.publish(this.topics.state, encode(birth), { qos: 1, retain: true });
+  }
+
   publishTelemetry(telemetry: Telemetry): void {
     this.enqueue({ topic: this.topics.telemetry, payload: encode(telemetry), retain: false, droppable: true });
   }

@@ -60,7 +60,7 @@ export function registerAgentCommand(program: Command): void {
       }
 
       recordFirmwareModesForRestore(config, clock, logger); // ops: for --restore-firmware after a crash
-      const agent = assembleAgent({ config, hostId, clock, logger });
+      const agent = await assembleAgent({ config, hostId, clock, logger });
       const service = superviseAgent(agent, { config, hostId, clock, logger }); // ops: sd_notify READY/WATCHDOG/STOPPING
       let stopping = false;
       const shutdown = (signal: string): void => {

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { describeActuatorGroup } from "../config/describe-group.js";
 import type { AgentConfig } from "../config/agent-schema.js";
 import type { ControllerConfig } from "../config/controller-schema.js";
 import { parseAgentConfig, parseControllerConfig, readConfigObject } from "../config/load.js";
@@ -51,9 +52,9 @@ function migrationLines(plan: MigrationPlan): string {
 
 function describeAgent(config: AgentConfig): string {
   const required = config.temperatures.filter((t) => t.required).length;
-  const pump = config.pump ? `, pump channel(s) [${config.pump.channels.join(", ")}] on ${config.pump.chip}` : "";
+  const pump = config.pump ? `, pump: ${describeActuatorGroup(config.pump)}` : "";
   return (
-    `host ${config.hostId ?? "(the hostname)"}: fans [${config.fans.channels.join(", ")}] on ${config.fans.chip}${pump}; ` +
+    `host ${config.hostId ?? "(the hostname)"}: fans: ${describeActuatorGroup(config.fans)}${pump}; ` +
     `${config.temperatures.length} temperature limit(s), ${required} required; period ${config.periodMs} ms; broker ${config.broker.url}`
   );
 }

@@ -82,11 +82,13 @@ export function registerDemoCommand(program: Command): void {
 
       const fleet = new SimFleet({ hosts, root: join(root, "hosts"), seed, clock, speed, profiles: DEMO_PROFILES, workloads: demoWorkloads(seed), logger });
       fleet.stepAll(1);
-      const agents: CoolingAgent[] = fleet.hostIds.map((hostId) => {
+      const agents: CoolingAgent[] = [];
+      for (const hostId of fleet.hostIds) {
         const device = fleet.host(hostId);
         const agentConfig = simAgentConfig(device.profile.id, { hostId, root: device.root, brokerUrl: broker.url });
-        return assembleAgent({ config: agentConfig, hostId, clock, logger: logger.child({ host: hostId }) });
-      });
+        // One inventory for the whole demo would describe this machine eight times over: leave it out.
+        agents.push(await assembleAgent({ config: agentConfig, hostId, clock, logger: logger.child({ host: hostId }), inventory: false }));
+      }
       fleet.start();
       for (const agent of agents) await agent.start();
 

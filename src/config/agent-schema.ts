@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { IpmiConfig } from "../hardware/ipmi/config.js";
+import { ModbusDeviceConfig } from "../hardware/modbus/config.js";
+import { SmcConfig } from "../hardware/smc/config.js";
 import { HOST_ID_PATTERN, SensorRole } from "../protocol/index.js";
 
 /**
@@ -57,14 +60,37 @@ export const PlausibilityConfig = z
   .strict();
 export type PlausibilityConfig = z.infer<typeof PlausibilityConfig>;
 
+/** One sensor of a zone, as phosphor-pid-control and fscd weigh them: the zone's local PID sees tempC + offsetC. */
+export const ZoneSensor = z
+  .object({
+    match: z.string().min(1).describe("Glob on sensor ids, as in temperatures[].match."),
+    offsetC: z.number().min(-20).max(20).default(0).describe("Added to the reading before the zone's local PID compares it with its target (the safety override always sees the raw reading)."),
+  })
+  .strict();
+
+export const ACTUATOR_DRIVERS = ["hwmon", "ipmi", "modbus", "smc"] as const;
+
 export const ActuatorGroupConfig = z
   .object({
-    chip: z.string().min(1).meta({ description: "hwmon chip name, as in /sys/class/hwmon/hwmon*/name.", examples: ["nct6798"] }),
+    driver: z
+      .enum(ACTUATOR_DRIVERS)
+      .default("hwmon")
+      .describe("How the outputs reach the hardware: hwmon pwm files, IPMI (Dell OEM fan commands, needs the ipmi block), a Modbus pump or cooling unit (needs modbusDevice), or the Mac SMC helper (needs the smc block)."),
+    chip: z.string().min(1).optional().meta({ description: "hwmon chip name, as in /sys/class/hwmon/hwmon*/name (driver hwmon).", examples: ["nct6798"] }),
+    modbusDevice: z.string().min(1).optional().meta({ description: "Name of the modbus[] device whose pump this group drives (driver modbus).", examples: ["cdu"] }),
+    sensors: z
+      .array(ZoneSensor)
+      .min(1)
+      .optional()
+      .meta({
+        description: "The zone: only these sensors (among the group's roles) drive this group, each with an offset. Without it, every controlled sensor of the group's roles does.",
+        examples: [[{ match: "ipmi:Temp@3.*", offsetC: 0 }, { match: "ipmi:Inlet Temp", offsetC: 30 }]],
+      }),
     device: z.string().min(1).optional().meta({ description: "Substring of the chip's device path, to tell apart two chips of the same name.", examples: ["nct6775.656"] }),
     channels: z
       .array(z.number().int().min(1).max(32))
       .min(1)
-      .meta({ description: "pwm channel numbers on that chip (pwm1 → 1), or applesmc fan numbers.", examples: [[1, 2, 3]] }),
+      .meta({ description: "pwm channel numbers on that chip (pwm1 → 1), applesmc or SMC fan numbers, IPMI fan numbers (all are driven together), or [1] for a Modbus pump.", examples: [[1, 2, 3]] }),
     minPct: pct.default(20).describe("Lowest output the agent ever sets (0-100 %)."),
     maxPct: pct.default(100).describe("Highest output the agent ever sets (0-100 %)."),
     failsafePct: pct.default(100).describe("Output while a required sensor is bad or a control period fails; between minPct and maxPct."),
@@ -117,12 +143,27 @@ export const AgentConfig = z
         ],
       }),
     plausibility: PlausibilityConfig.default(PlausibilityConfig.parse({})).describe("When a reading is not believed (sensor plausibility checks)."),
-    fans: ActuatorGroupConfig.describe("The fan channels the agent drives, with their bounds and slew limits."),
+    fans: ActuatorGroupConfig.meta({
+      description: "The fan channels the agent drives, with their bounds and slew limits.",
+      examples: [{ driver: "hwmon", chip: "nct6798", channels: [1, 2, 3], roles: ["cpu", "drive"] }],
+    }),
     pump: ActuatorGroupConfig.optional().meta({
       description: "A liquid-cooling pump, driven like the fans (same keys).",
       examples: [{ chip: "d5next", channels: [1], minPct: 30, roles: ["cpu", "coolant"] }],
     }),
     control: ControlConfig.default(ControlConfig.parse({})).describe("Local control and the safety governor's override."),
+    ipmi: IpmiConfig.optional().meta({
+      description: "A BMC read (and, with fans.driver ipmi, driven) through ipmitool: Dell PowerEdge. Its sensors appear as ipmi:<name>[@entity].",
+      examples: [{ interface: "open" }],
+    }),
+    modbus: z
+      .array(ModbusDeviceConfig)
+      .optional()
+      .meta({
+        description: "Pumps and coolant distribution units on Modbus RTU serial lines; their sensors appear as <name>:<register>.",
+        examples: [[{ name: "cdu", port: "/dev/ttyUSB0", map: "orv3-rpu" }]],
+      }),
+    smc: SmcConfig.optional().meta({ description: "The Mac SMC helper (a privileged daemon on a Unix socket) for Mac Pro temperatures and fans.", examples: [{ socketPath: "/var/run/coolfleet-smc.sock" }] }),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfig>;

@@ -43,6 +43,35 @@ function schemaProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
   });
 }
 
+/** Each driver needs its own keys, and the block of the bus it drives. */
+function driverProblems(config: AgentConfig, name: "fans" | "pump", group: NonNullable<AgentConfig["pump"]>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const needs = (ok: boolean, path: string, message: string): void => {
+    if (!ok) problems.push({ path: `${name}.${path}`, message });
+  };
+  switch (group.driver) {
+    case "hwmon":
+      needs(group.chip !== undefined, "chip", "is required with driver hwmon (the hwmon chip name, see /sys/class/hwmon/hwmon*/name)");
+      break;
+    case "ipmi":
+      needs(config.ipmi !== undefined, "driver", "ipmi needs an ipmi block (interface, and host/username/passwordFile for lanplus)");
+      needs(name === "fans", "driver", "ipmi drives fans only");
+      break;
+    case "modbus": {
+      const device = config.modbus?.find((d) => d.name === group.modbusDevice);
+      needs(group.modbusDevice !== undefined, "modbusDevice", "is required with driver modbus (the name of a modbus[] device)");
+      needs(group.modbusDevice === undefined || device !== undefined, "modbusDevice", `names no modbus[] device (have: ${config.modbus?.map((d) => d.name).join(", ") || "none"})`);
+      break;
+    }
+    case "smc":
+      needs(config.smc !== undefined, "driver", "smc needs an smc block (the helper's socketPath)");
+      needs(name === "fans", "driver", "smc drives fans only");
+      break;
+  }
+  if (group.driver !== "hwmon") needs(group.chip === undefined, "chip", `has no meaning with driver ${group.driver}`);
+  return problems;
+}
+
 /** Checks that need more than one key at a time. */
 function semanticProblems(config: AgentConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -53,6 +82,7 @@ function semanticProblems(config: AgentConfig): ConfigProblem[] {
   });
   for (const [name, group] of [["fans", config.fans], ["pump", config.pump]] as const) {
     if (!group) continue;
+    problems.push(...driverProblems(config, name, group));
     if (group.minPct > group.maxPct) problems.push({ path: `${name}.minPct`, message: `must not exceed maxPct (${group.maxPct}); got ${group.minPct}` });
     if (group.failsafePct < group.minPct || group.failsafePct > group.maxPct) {
       problems.push({ path: `${name}.failsafePct`, message: `must lie between minPct and maxPct (${group.minPct}-${group.maxPct}); got ${group.failsafePct}` });

@@ -1,4 +1,4 @@
-import type { ReadingKind, ReadingUnit } from "../protocol/index.js";
+import type { CapabilityTier, ReadingKind, ReadingUnit } from "../protocol/index.js";
 
 /** One value as a sensor source delivered it, before plausibility checks. */
 export interface RawReading {
@@ -24,6 +24,8 @@ export interface SensorSource {
 export interface CoolingActuator {
   readonly name: string;
   readonly channels: number;
+  /** What the hardware lets the agent do (IPMI probes it; absent = "full"). */
+  readonly tier?: CapabilityTier;
   /** Switches the hardware from firmware automatic to manual control, remembering what it found. */
   takeControl(): Promise<void>;
   /** Drives every channel of the group to pct (0..100). */

@@ -1,4 +1,5 @@
 import type { AgentConfig } from "../config/agent-schema.js";
+import { describeActuatorGroup } from "../config/describe-group.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { TickReport } from "../agent/agent.js";
@@ -50,8 +51,8 @@ export function periodStatus(report: TickReport): string {
 }
 
 function describeOutputs(config: AgentConfig): string {
-  const pump = config.pump ? ` and pump (${config.pump.chip})` : "";
-  return `${config.fans.channels.length} fan channel(s) on ${config.fans.chip}${pump}`;
+  const pump = config.pump ? ` and pump (${describeActuatorGroup(config.pump)})` : "";
+  return `fans (${describeActuatorGroup(config.fans)})${pump}`;
 }
 
 /**

@@ -43,10 +43,15 @@ export function actuatorGroups(config: AgentConfig): Array<{ name: "fans" | "pum
   return [{ name: "fans" as const, group: config.fans }, ...(config.pump ? [{ name: "pump" as const, group: config.pump }] : [])];
 }
 
+/** The groups driven through hwmon files (the ones whose modes can be read and written back here). */
+export function hwmonGroups(config: AgentConfig): Array<{ name: "fans" | "pump"; group: ActuatorGroupConfig & { chip: string } }> {
+  return actuatorGroups(config).filter((g): g is { name: "fans" | "pump"; group: ActuatorGroupConfig & { chip: string } } => g.group.driver === "hwmon" && g.group.chip !== undefined);
+}
+
 /** Reads the current mode of every configured channel (no writes). Throws when a group's chip is missing. */
 export function readChannelModes(config: AgentConfig, chips: readonly HwmonChip[] = new HwmonDiscovery(config.root).discover()): FoundChannelMode[] {
   const found: FoundChannelMode[] = [];
-  for (const { group } of actuatorGroups(config)) {
+  for (const { group } of hwmonGroups(config)) {
     const chip = findActuatorChip(config.root, chips, group);
     for (const channel of group.channels) {
       const read = (file: string): string | undefined => (chip.files.has(file) ? readSysfsText(path.join(chip.attrDir, file)) : undefined);

@@ -1,9 +1,11 @@
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import type { AgentConfig } from "../config/agent-schema.js";
+import { DellFanCommand, ipmitoolArgs, ipmitoolEnv, ipmitoolTargetFromConfig, type IpmiConfig } from "../hardware/ipmi/index.js";
 import { findActuatorChip, HwmonDiscovery, type HwmonChip } from "../hardware/hwmon/index.js";
 import { pctToDuty } from "../hardware/hwmon/duty.js";
 import { readSysfsText, writeSysfs } from "../hardware/hwmon/sysfs-io.js";
-import { actuatorGroups, sameChannel, type FirmwareModesRecord, type FoundChannelMode } from "./firmware-modes.js";
+import { hwmonGroups, sameChannel, type FirmwareModesRecord, type FoundChannelMode } from "./firmware-modes.js";
 
 /**
  * pwm{n}_enable for "the chip's own automatic control" when no record says what the firmware had. The hwmon ABI
@@ -67,7 +69,24 @@ export function restoreFirmwareAutomatic(input: RestoreInput): RestoreReport {
       }
     }
   }
+  if (input.config?.fans.driver === "ipmi" && input.config.ipmi) restoreIpmiAutomatic(input.config.ipmi, writes, problems);
   return { writes, problems };
+}
+
+/**
+ * A Dell BMC has no lease of its own that ends manual fan mode: after an agent crash only this command gives the
+ * fans back to the iDRAC (raw 0x30 0x30 0x01 0x01), run synchronously with the configured hard timeout.
+ */
+function restoreIpmiAutomatic(ipmi: IpmiConfig, writes: RestoreWrite[], problems: string[]): void {
+  try {
+    const target = ipmitoolTargetFromConfig(ipmi);
+    const command = [...DellFanCommand.automatic];
+    const run = spawnSync(ipmi.ipmitoolPath, ipmitoolArgs(target, command), { env: ipmitoolEnv(target), timeout: ipmi.timeoutMs, encoding: "utf8" });
+    if (run.status === 0) writes.push({ file: `ipmi:${command.join(" ")}`, from: undefined, to: "automatic", reason: "automatic-default" });
+    else problems.push(`ipmi: ${command.join(" ")} failed: ${(run.stderr || run.error?.message || `exit ${run.status}`).trim()}`);
+  } catch (err) {
+    problems.push(`ipmi: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 function restoreTargets(input: RestoreInput, problems: string[]): RestoreTarget[] {
@@ -82,7 +101,7 @@ function restoreTargets(input: RestoreInput, problems: string[]): RestoreTarget[
       problems.push(`cannot list hwmon chips under ${config.root}: ${String(err)}`);
       chips = [];
     }
-    for (const { name, group } of actuatorGroups(config)) {
+    for (const { name, group } of hwmonGroups(config)) {
       let chip: HwmonChip;
       try {
         chip = findActuatorChip(config.root, chips, group);

@@ -41,6 +41,10 @@ export const Outputs = z.object({
 });
 export type Outputs = z.infer<typeof Outputs>;
 
+export const CAPABILITY_TIERS = ["full", "floor", "monitor"] as const;
+export const CapabilityTier = z.enum(CAPABILITY_TIERS);
+export type CapabilityTier = z.infer<typeof CapabilityTier>;
+
 export const Telemetry = z.object({
   v: z.literal(PROTOCOL_VERSION),
   host: hostId,
@@ -54,6 +58,8 @@ export const Telemetry = z.object({
   cmdSeq: z.number().int().nonnegative().optional(),
   /** Telemetry messages this agent boot dropped from its queue while the broker was away. */
   dropped: z.number().int().nonnegative(),
+  /** What the agent may do with each actuator group right now (a BMC may refuse manual fan control). */
+  tiers: z.object({ fans: CapabilityTier, pump: CapabilityTier.optional() }).optional(),
   readings: z.array(Reading).max(512),
 });
 export type Telemetry = z.infer<typeof Telemetry>;
@@ -72,9 +78,7 @@ export const SensorManifestEntry = z.object({
 });
 export type SensorManifestEntry = z.infer<typeof SensorManifestEntry>;
 
-export const CAPABILITY_TIERS = ["full", "floor", "monitor"] as const;
-export const CapabilityTier = z.enum(CAPABILITY_TIERS);
-export type CapabilityTier = z.infer<typeof CapabilityTier>;
+
 
 export const Capabilities = z.object({
   fans: z.object({ channels: z.number().int().nonnegative(), tier: CapabilityTier, minPct: pct, maxPct: pct }),

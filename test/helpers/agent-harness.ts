@@ -43,7 +43,7 @@ export class AgentHarness {
   readonly device: SimulatedHostDevice;
   readonly hostId: string;
   readonly config: AgentConfig;
-  readonly agent: CoolingAgent;
+  private assembled: CoolingAgent | undefined;
   private observer: MqttClient | undefined;
   private commandSeq = 1;
 
@@ -64,10 +64,15 @@ export class AgentHarness {
     this.fleet.stepAll(1);
     const base = simAgentConfig(profile, { hostId: this.hostId, root: this.device.root, brokerUrl: options.brokerUrl });
     this.config = options.configure ? parseAgentConfig(options.configure(base), "test config") : base;
-    this.agent = assembleAgent({ config: this.config, hostId: this.hostId, clock: this.clock, logger: silentLogger() });
+  }
+
+  get agent(): CoolingAgent {
+    if (!this.assembled) throw new Error("AgentHarness: call start() first");
+    return this.assembled;
   }
 
   async start(): Promise<void> {
+    this.assembled = await assembleAgent({ config: this.config, hostId: this.hostId, clock: this.clock, logger: silentLogger(), inventory: false });
     const observer = await mqtt.connectAsync(this.options.brokerUrl, { clientId: `observer-${this.hostId}-${process.pid}`, reconnectPeriod: 200, clean: false });
     this.observer = observer;
     observer.on("message", (topic, payload) => this.record(topic, payload));
@@ -167,7 +172,7 @@ export class AgentHarness {
   }
 
   async stop(): Promise<void> {
-    await this.agent.stop();
+    await this.assembled?.stop();
     await this.observer?.endAsync();
   }
 

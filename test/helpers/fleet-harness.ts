@@ -48,13 +48,10 @@ export class FleetHarness {
     this.fleet.stepAll(1);
     this.store = new SqliteTelemetryStore(join(this.root, "controller.db"));
     this.controller = this.newController();
-    for (const simId of this.fleet.hostIds) {
-      const device = this.fleet.host(simId);
-      const hostId = `f${fleetCount}-${simId}`;
-      const config = simAgentConfig(device.profile.id, { hostId, root: device.root, brokerUrl: options.brokerUrl });
-      this.agents.set(hostId, assembleAgent({ config, hostId, clock: this.clock, logger: silentLogger() }));
-    }
+    this.fleetIndex = fleetCount;
   }
+
+  private readonly fleetIndex: number;
 
   newController(): FleetController {
     const config = parseControllerConfig(
@@ -73,6 +70,12 @@ export class FleetHarness {
   }
 
   async start(): Promise<void> {
+    for (const simId of this.fleet.hostIds) {
+      const device = this.fleet.host(simId);
+      const hostId = `f${this.fleetIndex}-${simId}`;
+      const config = simAgentConfig(device.profile.id, { hostId, root: device.root, brokerUrl: this.options.brokerUrl });
+      this.agents.set(hostId, await assembleAgent({ config, hostId, clock: this.clock, logger: silentLogger(), inventory: false }));
+    }
     await this.controller.start();
     for (const agent of this.agents.values()) await agent.start();
     await this.until("every agent connected", () => [...this.agents.values()].every((a) => a.linkStats().connected));

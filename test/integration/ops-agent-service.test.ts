@@ -75,7 +75,7 @@ describe("coolfleet agent under systemd (ops)", () => {
       // READY comes only after takeControl: every fan is in manual mode by then.
       expect(enableValues(host)).toEqual(host.channels.map(() => "1"));
       const ready = socket.messages.find((m) => m.includes("READY=1"))!;
-      expect(ready).toMatch(/STATUS=controlling ops-notify: 6 fan channel\(s\) on nct6798/);
+      expect(ready).toMatch(/STATUS=controlling ops-notify: fans \(hwmon chip nct6798 channels \[1, 2, 3, 4, 5, 6\]\)/);
 
       await waitFor("three WATCHDOG=1", () => socket.messages.filter((m) => m.split("\n").includes("WATCHDOG=1")).length >= 3, 15_000);
       const firstWatchdog = socket.messages.findIndex((m) => m.includes("WATCHDOG=1"));

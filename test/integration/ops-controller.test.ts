@@ -68,7 +68,7 @@ beforeAll(async () => {
     const device = fleet.host(simId);
     const hostId = `ops-${simId}`;
     const agentConfig = simAgentConfig(device.profile.id, { hostId, root: device.root, brokerUrl: broker.url });
-    agents.set(hostId, assembleAgent({ config: agentConfig, hostId, clock, logger: silentLogger() }));
+    agents.set(hostId, await assembleAgent({ config: agentConfig, hostId, clock, logger: silentLogger(), inventory: false }));
   }
   for (const agent of agents.values()) await agent.start();
   await until("agents connected", () => [...agents.values()].every((a) => a.linkStats().connected));

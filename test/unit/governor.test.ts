@@ -9,6 +9,7 @@ const CONTROL: GovernorControlConfig = { hysteresisC: 3, overrideHoldS: 15 };
 
 function group(over: Partial<ActuatorGroupConfig> = {}): ActuatorGroupConfig {
   return {
+    driver: "hwmon",
     chip: "nct6775",
     channels: [1, 2],
     minPct: 20,

@@ -9,6 +9,7 @@ const TARGET_C = 70;
 
 function group(over: Partial<ActuatorGroupConfig> = {}): ActuatorGroupConfig {
   return {
+    driver: "hwmon",
     chip: "nct6775",
     channels: [1, 2],
     minPct: 20,

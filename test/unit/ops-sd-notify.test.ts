@@ -137,7 +137,7 @@ describe("superviseAgent", () => {
     await notifier.idle();
     await service.stopping();
     expect(sent).toEqual([
-      ["READY=1", "STATUS=controlling h1: 2 fan channel(s) on nct6798 and pump (d5next); broker mqtt://127.0.0.1:1883"],
+      ["READY=1", "STATUS=controlling h1: fans (hwmon chip nct6798 channels [1, 2]) and pump (hwmon chip d5next channels [1]); broker mqtt://127.0.0.1:1883"],
       ["WATCHDOG=1", "STATUS=period 0: local, fans 42 %"],
       ["STOPPING=1", "STATUS=handing fans back to firmware"],
     ]);

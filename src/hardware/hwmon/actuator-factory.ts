@@ -5,7 +5,7 @@ import { ApplesmcFanActuator } from "./applesmc-actuator.js";
 import { describeChips, HwmonDiscovery, matchChips, type HwmonChip } from "./discovery.js";
 import { HwmonPwmActuator } from "./pwm-actuator.js";
 
-export type ActuatorChipSelector = Pick<ActuatorGroupConfig, "chip" | "device" | "channels">;
+export type ActuatorChipSelector = Pick<ActuatorGroupConfig, "device" | "channels"> & { chip: string };
 
 const FIND_CHIPS_HINT = "list them with: grep . /sys/class/hwmon/hwmon*/name";
 

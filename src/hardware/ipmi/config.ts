@@ -19,20 +19,20 @@ export const IPMI_DEFAULTS = {
  */
 export const IpmiConfig = z
   .object({
-    interface: z.enum(["open", "lanplus", "lan"]).default("open"),
-    host: z.string().min(1).optional(),
-    port: z.number().int().min(1).max(65_535).default(IPMI_DEFAULTS.port),
+    interface: z.enum(["open", "lanplus", "lan"]).default("open").describe("open: in-band through the OpenIPMI driver (/dev/ipmi0, root, no credentials); lanplus: IPMI v2.0 RMCP+ over UDP; lan: IPMI v1.5."),
+    host: z.string().min(1).optional().describe("BMC address (lanplus and lan)."),
+    port: z.number().int().min(1).max(65_535).default(IPMI_DEFAULTS.port).describe("BMC UDP port (ipmitool -p)."),
     /** IPMI user names are at most 16 bytes. */
-    username: z.string().min(1).max(16).optional(),
-    passwordFile: z.string().min(1).optional(),
+    username: z.string().min(1).max(16).optional().describe("BMC user (an Administrator account; at most 16 bytes)."),
+    passwordFile: z.string().min(1).optional().describe("File holding the BMC password; handed to ipmitool in its environment (-E), never on its command line."),
     /** ipmitool -C; unset lets ipmitool pick the best suite the BMC offers (17, else 3). */
-    cipherSuite: z.number().int().min(0).max(17).optional(),
+    cipherSuite: z.number().int().min(0).max(17).optional().describe("ipmitool -C for lanplus; unset lets ipmitool pick the best suite the BMC offers (17, else 3)."),
     /** Hard limit per ipmitool run; the process is killed when it passes. */
-    timeoutMs: z.number().int().min(100).max(120_000).default(IPMI_DEFAULTS.timeoutMs),
+    timeoutMs: z.number().int().min(100).max(120_000).default(IPMI_DEFAULTS.timeoutMs).describe("Hard limit per ipmitool run; the process is killed past it. At most twice sweepPeriodMs."),
     /** Period of the slow sensor loop (sdr type temperature + sdr type fan). */
-    sweepPeriodMs: z.number().int().min(1_000).max(600_000).default(IPMI_DEFAULTS.sweepPeriodMs),
-    reprobeMs: z.number().int().min(10_000).max(86_400_000).default(IPMI_DEFAULTS.reprobeMs),
-    ipmitoolPath: z.string().min(1).default(IPMI_DEFAULTS.ipmitoolPath),
+    sweepPeriodMs: z.number().int().min(1_000).max(600_000).default(IPMI_DEFAULTS.sweepPeriodMs).describe("Period of the slow IPMI sensor loop (sdr type temperature + sdr type fan), separate from the fast control period."),
+    reprobeMs: z.number().int().min(10_000).max(86_400_000).default(IPMI_DEFAULTS.reprobeMs).describe("How often a BMC that refused manual fan control is asked again."),
+    ipmitoolPath: z.string().min(1).default(IPMI_DEFAULTS.ipmitoolPath).describe("The ipmitool binary (a name on PATH or a path)."),
   })
   .strict()
   .superRefine((cfg, ctx) => {
