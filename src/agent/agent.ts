@@ -338,6 +338,10 @@ export class CoolingAgent {
         queued: link.queued,
         dropped: link.dropped,
         connected: link.connected,
+        slowLoops: Object.fromEntries(this.deps.sources.flatMap((source) => {
+          const stats = source.slowLoopStats?.();
+          return stats ? [[source.name, stats]] : [];
+        })),
       },
       "control period stats",
     );

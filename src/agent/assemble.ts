@@ -8,11 +8,11 @@ import { packageVersion } from "../core/version.js";
 import type { CoolingActuator, SensorSource } from "../hardware/binding.js";
 import { createHwmonActuator, HwmonDiscovery, HwmonSensorSource, type HwmonChip } from "../hardware/hwmon/index.js";
 import { collectInventory } from "../hardware/inventory.js";
-import { IpmiFanActuator, IpmiSensorSource, IpmitoolRunner, ipmitoolTargetFromConfig } from "../hardware/ipmi/index.js";
-import { createModbusBinding, type ModbusBinding } from "../hardware/modbus/index.js";
+import type { IpmiFanActuator } from "../hardware/ipmi/index.js";
+import type { ModbusBinding } from "../hardware/modbus/index.js";
 import { CpuLoadSource } from "../hardware/procfs/cpu-load-source.js";
 import { DiskThroughputSource } from "../hardware/procfs/disk-throughput-source.js";
-import { createSmcBinding, type SmcBinding } from "../hardware/smc/index.js";
+import type { SmcBinding } from "../hardware/smc/index.js";
 import { CoolingAgent, type BindingLifecycle } from "./agent.js";
 import { AgentLink } from "./mqtt-link.js";
 
@@ -50,7 +50,9 @@ async function buildBindings(config: AgentConfig, clock: Clock, logger: Logger):
   const chips = (): readonly HwmonChip[] => (chipCache ??= new HwmonDiscovery(config.root).discover());
 
   let ipmiFans: IpmiFanActuator | undefined;
+  // Each bus's code is loaded only when the config names it: an agent keeps to the memory its host needs.
   if (config.ipmi) {
+    const { IpmiFanActuator, IpmiSensorSource, IpmitoolRunner, ipmitoolTargetFromConfig } = await import("../hardware/ipmi/index.js");
     const ipmi = config.ipmi;
     const runner = new IpmitoolRunner({ target: ipmitoolTargetFromConfig(ipmi), timeoutMs: ipmi.timeoutMs, ipmitoolPath: ipmi.ipmitoolPath, clock });
     const source = new IpmiSensorSource({ runner, clock, sweepPeriodMs: ipmi.sweepPeriodMs, logger: logger.child({ bus: "ipmi" }) });
@@ -63,7 +65,9 @@ async function buildBindings(config: AgentConfig, clock: Clock, logger: Logger):
   }
 
   const modbus = new Map<string, ModbusBinding>();
+  const { createModbusBinding } = config.modbus?.length ? await import("../hardware/modbus/index.js") : { createModbusBinding: undefined };
   for (const device of config.modbus ?? []) {
+    if (!createModbusBinding) break;
     const binding = createModbusBinding(device, { clock, logger: logger.child({ bus: "modbus", device: device.name }) });
     modbus.set(device.name, binding);
     sources.push(binding.sensors);
@@ -74,6 +78,7 @@ async function buildBindings(config: AgentConfig, clock: Clock, logger: Logger):
 
   let smc: SmcBinding | undefined;
   if (config.smc) {
+    const { createSmcBinding } = await import("../hardware/smc/index.js");
     smc = await createSmcBinding(config.smc, { clock, logger: logger.child({ bus: "smc" }) });
     const binding = smc;
     sources.push(binding.sensors);

@@ -2,27 +2,36 @@
 import { Command } from "commander";
 import { isCoolfleetError } from "../core/errors.js";
 import { packageVersion } from "../core/version.js";
-import { registerAgentCommand } from "./agent-command.js";
-import { registerConfigCommand } from "./config-command.js";
-import { registerControllerCommand } from "./controller-command.js";
-import { registerDemoCommand } from "./demo-command.js";
-import { registerSimCommand } from "./sim-command.js";
-import { registerStatusCommand } from "./status-command.js";
 
-const program = new Command()
-  .name("coolfleet")
-  .description("Stateful cooling control for server fleets")
-  .version(packageVersion())
-  .showHelpAfterError();
+type Registrar = (program: Command) => void;
 
-registerAgentCommand(program);
-registerControllerCommand(program);
-registerSimCommand(program);
-registerDemoCommand(program);
-registerStatusCommand(program);
-registerConfigCommand(program);
+/**
+ * Each sub-command's module is loaded only when that command runs (all of them for the top-level help), so the
+ * agent — a long-running process on every host — never loads the controller's store, the dashboard server, the
+ * simulator or TensorFlow.js.
+ */
+const COMMANDS: Record<string, () => Promise<Registrar>> = {
+  agent: async () => (await import("./agent-command.js")).registerAgentCommand,
+  controller: async () => (await import("./controller-command.js")).registerControllerCommand,
+  sim: async () => (await import("./sim-command.js")).registerSimCommand,
+  demo: async () => (await import("./demo-command.js")).registerDemoCommand,
+  status: async () => (await import("./status-command.js")).registerStatusCommand,
+  config: async () => (await import("./config-command.js")).registerConfigCommand,
+};
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+async function main(): Promise<void> {
+  const program = new Command()
+    .name("coolfleet")
+    .description("Stateful cooling control for server fleets")
+    .version(packageVersion())
+    .showHelpAfterError();
+  const requested = process.argv[2];
+  const names = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);
+  for (const name of names) (await COMMANDS[name]!())(program);
+  await program.parseAsync(process.argv);
+}
+
+main().catch((err: unknown) => {
   if (isCoolfleetError(err)) {
     process.stderr.write(`coolfleet: ${err.message}\n`);
     process.exit(2);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { IpmiConfig } from "../hardware/ipmi/config.js";
-import { ModbusDeviceConfig } from "../hardware/modbus/config.js";
-import { SmcConfig } from "../hardware/smc/config.js";
+import { ModbusDeviceConfig } from "../hardware/modbus/config-schema.js";
+import { SmcConfig } from "../hardware/smc/config-schema.js";
 import { HOST_ID_PATTERN, SensorRole } from "../protocol/index.js";
 
 /**

@@ -18,6 +18,8 @@ export interface RawReading {
 export interface SensorSource {
   readonly name: string;
   sweep(nowMs: number): RawReading[];
+  /** For sources with a slow loop of their own (IPMI): how long its recent rounds took, for stats logs. */
+  slowLoopStats?(): SlowLoopStats | undefined;
 }
 
 /** A group of fan or pump channels driven together. Async because IPMI and Modbus writes are. */
@@ -32,4 +34,11 @@ export interface CoolingActuator {
   setPct(pct: number): Promise<void>;
   /** Puts back the mode (and value) found by takeControl. Safe to call more than once. */
   restore(): Promise<void>;
+}
+
+export interface SlowLoopStats {
+  rounds: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }

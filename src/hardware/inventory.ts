@@ -1,4 +1,3 @@
-import si from "systeminformation";
 import { SystemClock, type Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 
@@ -17,7 +16,13 @@ export interface CollectInventoryOptions {
   logger?: Logger;
 }
 
-const systemInformation: InventoryProbes = { system: () => si.system(), cpu: () => si.cpu(), osInfo: () => si.osInfo() };
+// Loaded on first use: systeminformation is large, and only start-up needs it.
+const loadSi = async () => (await import("systeminformation")).default;
+const systemInformation: InventoryProbes = {
+  system: async () => (await loadSi()).system(),
+  cpu: async () => (await loadSi()).cpu(),
+  osInfo: async () => (await loadSi()).osInfo(),
+};
 
 /** What firmware and dmidecode print when a vendor left a field empty; reporting them would mislead. */
 const PLACEHOLDERS = new Set(

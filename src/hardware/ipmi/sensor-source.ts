@@ -1,7 +1,8 @@
 import { performance } from "node:perf_hooks";
 import type { Clock, TimerHandle } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
-import type { RawReading, SensorSource } from "../binding.js";
+import { percentile } from "../../core/percentile.js";
+import type { RawReading, SensorSource, SlowLoopStats } from "../binding.js";
 import type { SensorManifestEntry } from "../../protocol/index.js";
 import { IPMI_DEFAULTS } from "./config.js";
 import { describeFailure } from "./ipmitool-failure.js";
@@ -42,8 +43,12 @@ const LISTINGS: readonly { command: readonly string[]; unit: SdrUnit }[] = [
  * check marks them stale when the loop stops delivering. A sensor seen once stays in the output (null, with
  * the reason) if it later vanishes from the listing.
  */
+/** Rounds remembered for slowLoopStats(): about ten minutes at the default period. */
+const ROUND_HISTORY = 120;
+
 export class IpmiSensorSource implements SensorSource {
   readonly name = "ipmi";
+  private readonly roundDurationsMs: number[] = [];
   private readonly runner: IpmiCommandRunner;
   private readonly clock: Clock;
   private readonly periodMs: number;
@@ -87,6 +92,13 @@ export class IpmiSensorSource implements SensorSource {
   /** The last completed round: its duration is the IPMI sweep time the agent benchmark reports. */
   lastSweep(): IpmiSweepReport | undefined {
     return this.last;
+  }
+
+  /** Durations of the recent rounds (both sdr listings), for the agent's stats log and the benchmark. */
+  slowLoopStats(): SlowLoopStats | undefined {
+    const durations = this.roundDurationsMs;
+    if (durations.length === 0) return undefined;
+    return { rounds: durations.length, p50Ms: percentile(durations, 50), p99Ms: percentile(durations, 99), maxMs: Math.max(...durations) };
   }
 
   /** Resolves when the next round completes (tests, the benchmark). */
@@ -135,6 +147,8 @@ export class IpmiSensorSource implements SensorSource {
     const report: IpmiSweepReport = { startedAtMs, durationMs: performance.now() - wallStart, ok: errors.length === 0, errors, readings, garbageLines };
     this.noteHealth(report);
     this.last = report;
+    this.roundDurationsMs.push(report.durationMs);
+    if (this.roundDurationsMs.length > ROUND_HISTORY) this.roundDurationsMs.shift();
     const waiters = this.waiters;
     this.waiters = [];
     for (const resolve of waiters) resolve(report);

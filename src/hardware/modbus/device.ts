@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
+import { MODBUS_DEFAULTS } from "./config-schema.js";
 import { ModbusLink, type LinkState, type ModbusStats } from "./link.js";
 import { planReads, type ReadBlock } from "./read-plan.js";
 import type { RegisterMap } from "./register-map.js";
@@ -50,7 +51,7 @@ export interface ModbusDeviceOptions {
   logger?: Logger;
 }
 
-export const MODBUS_DEFAULTS = { pollMs: 2000, retries: 2, retryBackoffMs: 50, reconnectMinMs: 1000, reconnectMaxMs: 30_000 } as const;
+export { MODBUS_DEFAULTS } from "./config-schema.js";
 
 /**
  * One Modbus device behind its register map: a slow poll loop of its own caches every readable register, so
