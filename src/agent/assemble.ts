@@ -12,6 +12,7 @@ import type { IpmiFanActuator } from "../hardware/ipmi/index.js";
 import type { ModbusBinding } from "../hardware/modbus/index.js";
 import { CpuLoadSource } from "../hardware/procfs/cpu-load-source.js";
 import { DiskThroughputSource } from "../hardware/procfs/disk-throughput-source.js";
+import { SysinfoSensorSource } from "../hardware/sysinfo-source.js";
 import type { SmcBinding } from "../hardware/smc/index.js";
 import { CoolingAgent, type BindingLifecycle } from "./agent.js";
 import { AgentLink } from "./mqtt-link.js";
@@ -43,9 +44,18 @@ function hwmonActuator(config: AgentConfig, group: ActuatorGroupConfig, chips: (
 }
 
 async function buildBindings(config: AgentConfig, clock: Clock, logger: Logger): Promise<Bindings> {
-  const sources = linuxSensorSources(config.root, logger);
   const starts: (() => Promise<void>)[] = [];
   const stops: (() => Promise<void>)[] = [];
+  const sources: SensorSource[] = [];
+  if (config.sysinfo) {
+    // macOS: no /proc; load and CPU temperature come from systeminformation in a slow loop of its own.
+    const source = new SysinfoSensorSource({ clock, pollMs: config.sysinfo.pollMs, logger: logger.child({ bus: "sysinfo" }) });
+    sources.push(new HwmonSensorSource({ root: config.root, logger }), source);
+    starts.push(() => source.start());
+    stops.push(() => Promise.resolve(source.stop()));
+  } else {
+    sources.push(...linuxSensorSources(config.root, logger));
+  }
   let chipCache: readonly HwmonChip[] | undefined;
   const chips = (): readonly HwmonChip[] => (chipCache ??= new HwmonDiscovery(config.root).discover());
 

@@ -163,6 +163,14 @@ export const AgentConfig = z
         description: "Pumps and coolant distribution units on Modbus RTU serial lines; their sensors appear as <name>:<register>.",
         examples: [[{ name: "cdu", port: "/dev/ttyUSB0", map: "orv3-rpu" }]],
       }),
+    sysinfo: z
+      .object({ pollMs: z.number().int().min(1000).max(600_000).default(5000).describe("Period of the systeminformation loop (it forks helpers, so it runs apart from the control period).") })
+      .strict()
+      .optional()
+      .meta({
+        description: "CPU temperature (sysinfo:cpu) and load (cpu:util) through systeminformation, for macOS where there is no /proc or hwmon; replaces the /proc load and disk readings.",
+        examples: [{ pollMs: 5000 }],
+      }),
     smc: SmcConfig.optional().meta({ description: "The Mac SMC helper (a privileged daemon on a Unix socket) for Mac Pro temperatures and fans.", examples: [{ socketPath: "/var/run/coolfleet-smc.sock" }] }),
   })
   .strict();
