@@ -2,6 +2,7 @@ import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { BrokerConfig } from "../config/agent-schema.js";
 import type { Clock, TimerHandle } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
+import { brokerTlsOptions, type BrokerTlsOptions } from "../config/broker-tls.js";
 import { encode, hostTopic, type Ack, type HostState, type Telemetry } from "../protocol/index.js";
 import { ReconnectBackoff } from "./backoff.js";
 import { OutboundQueue, type OutboundMessage } from "./outbound-queue.js";
@@ -51,10 +52,13 @@ export class AgentLink {
   private published = 0;
   private connects = 0;
   private readonly topics: { telemetry: string; state: string; cmd: string; ack: string };
+  /** CA, client certificate and key from the broker block, read once so a bad path fails at start. */
+  private readonly tls: BrokerTlsOptions;
 
   constructor(private readonly options: AgentLinkOptions) {
     this.queue = new OutboundQueue(options.broker.queueMax);
     this.backoff = new ReconnectBackoff(options.broker.reconnectMinMs, options.broker.reconnectMaxMs);
+    this.tls = brokerTlsOptions(options.broker);
     this.topics = {
       telemetry: hostTopic(options.hostId, "telemetry"),
       state: hostTopic(options.hostId, "state"),
@@ -145,6 +149,7 @@ export class AgentLink {
       will: { topic: this.topics.state, payload: Buffer.from(encode(will)), qos: 1, retain: true },
       ...(broker.username ? { username: broker.username } : {}),
       ...(this.options.password !== undefined ? { password: this.options.password } : {}),
+      ...this.tls,
     };
     const client = mqtt.connect(broker.url, clientOptions);
     this.client = client;

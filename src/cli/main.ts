@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   demo: async () => (await import("./demo-command.js")).registerDemoCommand,
   status: async () => (await import("./status-command.js")).registerStatusCommand,
   config: async () => (await import("./config-command.js")).registerConfigCommand,
+  certs: async () => (await import("./certs-command.js")).registerCertsCommand,
 };
 
 async function main(): Promise<void> {

@@ -21,6 +21,9 @@ export const ControllerBrokerConfig = z
       .describe("MQTT client id of a persistent session: the broker keeps QoS 1 telemetry for the controller while it restarts. Unique per controller."),
     username: z.string().min(1).optional().meta({ description: "MQTT user name, when the broker requires one.", examples: ["controller"] }),
     passwordFile: z.string().min(1).optional().meta({ description: "File holding the MQTT password (never the password itself in the config).", examples: ["/etc/coolfleet/controller-mqtt-password"] }),
+    caFile: z.string().min(1).optional().meta({ description: "PEM file of the CA that signed the broker's certificate (mqtts://); without it the system's trusted CAs are used. See docs/security.md.", examples: ["/etc/coolfleet/tls/ca.crt"] }),
+    certFile: z.string().min(1).optional().meta({ description: "PEM client certificate the controller authenticates with (mqtts://; with keyFile). Made by `coolfleet certs controller`; its CN is the broker user name.", examples: ["/etc/coolfleet/tls/controller.crt"] }),
+    keyFile: z.string().min(1).optional().meta({ description: "PEM private key of certFile, readable only by the controller's user.", examples: ["/etc/coolfleet/tls/controller.key"] }),
     protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4).describe("4 = MQTT 3.1.1 (works with any broker), 5 = MQTT 5."),
     keepaliveS: z.number().int().min(5).max(600).default(30).describe("MQTT keepalive in seconds."),
   })

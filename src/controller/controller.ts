@@ -2,6 +2,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import type { ControllerConfig } from "../config/controller-schema.js";
 import type { Clock, TimerHandle } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
+import { brokerTlsOptions } from "../config/broker-tls.js";
 import { encode, fleetFilter, hostTopic, type Command } from "../protocol/index.js";
 import { CommandIssuer } from "./commands/index.js";
 import { FleetEvents } from "./fleet-events.js";
@@ -81,6 +82,7 @@ export class FleetController implements FleetReadModel {
   /** Connects to the broker, subscribes to the fleet and starts planning and maintenance. */
   async start(): Promise<void> {
     const { config, logger, password } = this.deps;
+    const tls = brokerTlsOptions(config.broker);
     const client = mqtt.connect(config.broker.url, {
       clientId: config.broker.clientId,
       protocolVersion: config.broker.protocolVersion,
@@ -90,6 +92,7 @@ export class FleetController implements FleetReadModel {
       reconnectPeriod: 1000,
       ...(config.broker.username ? { username: config.broker.username } : {}),
       ...(password !== undefined ? { password } : {}),
+      ...tls,
     });
     this.client = client;
     client.on("message", (topic, payload) => this.ingest.handle(topic, payload));
