@@ -18,6 +18,8 @@ export const ModbusException = {
   DeviceFailure: 4,
 } as const;
 
+const MAX_RTU_FRAME_BYTES = 256;
+
 /** Bytes after the header a request of this function code carries, when fixed; undefined when the frame says. */
 function fixedRequestLength(functionCode: number): number | undefined {
   switch (functionCode) {
@@ -41,6 +43,8 @@ export interface RtuFrameParserOptions {
   interFrameGapMs?: number;
   /** Wall-clock ms: this is wire timing, not simulated time. */
   nowMs?: () => number;
+  /** Called with each candidate length checked against the CRC while looking for the end of an unknown frame. */
+  onCrcCheck?: (length: number) => void;
 }
 
 /**
@@ -53,12 +57,14 @@ export class RtuFrameParser {
   private lastChunkMs = -Infinity;
   private readonly gapMs: number;
   private readonly nowMs: () => number;
+  private readonly onCrcCheck: ((length: number) => void) | undefined;
   /** Frames dropped for a bad CRC (counted per resync, not per byte skipped). */
   crcErrors = 0;
 
   constructor(opts: RtuFrameParserOptions = {}) {
     this.gapMs = opts.interFrameGapMs ?? 50;
     this.nowMs = opts.nowMs ?? Date.now;
+    this.onCrcCheck = opts.onCrcCheck;
   }
 
   push(chunk: Uint8Array): RtuFrame[] {
@@ -101,8 +107,13 @@ export class RtuFrameParser {
     const fixed = fixedRequestLength(functionCode);
     if (fixed !== undefined) return fixed;
     if (functionCode === 15 || functionCode === 16) return this.buffer.length < 7 ? undefined : 9 + (this.buffer[6] ?? 0);
-    // Unknown function: only the CRC can say where it ends; take the buffer when it checks out as one frame.
-    for (let end = 4; end <= this.buffer.length; end++) if (hasValidCrc(this.buffer.subarray(0, end))) return end;
+    // Unknown function: only the CRC can say where it ends. An RTU frame is at most 256 bytes, so look no further:
+    // scanning the whole buffer made garbage cost the cube of its length.
+    const limit = Math.min(this.buffer.length, MAX_RTU_FRAME_BYTES);
+    for (let end = 4; end <= limit; end++) {
+      this.onCrcCheck?.(end);
+      if (hasValidCrc(this.buffer.subarray(0, end))) return end;
+    }
     return undefined;
   }
 }

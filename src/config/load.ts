@@ -129,7 +129,12 @@ function parseYaml(text: string, source: string): unknown {
     const first = doc.errors[0];
     throw new CoolfleetError(ErrorCode.ConfigInvalid, `${source}: not valid YAML: ${first?.message ?? "parse error"}`);
   }
-  return doc.toJS();
+  try {
+    return doc.toJS();
+  } catch (err) {
+    // Unresolved aliases and alias bombs only show when the document is turned into values.
+    throw new CoolfleetError(ErrorCode.ConfigInvalid, `${source}: not valid YAML: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 function readConfigFile(file: string): string {

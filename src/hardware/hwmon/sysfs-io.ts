@@ -19,7 +19,10 @@ export function readSysfsInteger(file: string): SysfsValue {
     return { ok: false, error: `${code ?? "read failed"}: ${file}`, code };
   }
   if (!INTEGER.test(text)) return { ok: false, error: `not an integer (${JSON.stringify(text.slice(0, 32))}): ${file}` };
-  return { ok: true, value: Number(text) };
+  const value = Number(text);
+  // 400 digits are an integer to the pattern but Infinity to Number(): no kernel writes that.
+  if (!Number.isFinite(value)) return { ok: false, error: `integer out of range (${JSON.stringify(text.slice(0, 32))}…): ${file}` };
+  return { ok: true, value };
 }
 
 /** Reads a small text attribute (name, label), trimmed; undefined when it cannot be read. */

@@ -53,7 +53,8 @@ export function parseSdrLine(raw: string): SdrLine | undefined {
   if (!name || !num?.[1] || !ent || !/^[a-z]{2,3}$/i.test(status)) return undefined;
   const analog = ANALOG.exec(readingText);
   const noReading = status.toLowerCase() === "ns";
-  const usable = analog?.[1] !== undefined && !noReading;
+  // A reading too long to be a number (Infinity) is garbage, not a temperature.
+  const usable = analog?.[1] !== undefined && !noReading && Number.isFinite(Number(analog[1]));
   return {
     name,
     sensorNumber: Number.parseInt(num[1], 16),

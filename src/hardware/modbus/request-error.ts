@@ -29,7 +29,7 @@ export function isModbusRequestError(err: unknown, failure?: ModbusFailure): err
 export function classifyModbusError(err: unknown): ModbusRequestError {
   if (err instanceof ModbusRequestError) return err;
   const e = (err ?? {}) as { message?: unknown; errno?: unknown; code?: unknown; modbusCode?: unknown };
-  const message = typeof e.message === "string" ? e.message : String(err);
+  const message = typeof e.message === "string" ? e.message : describeUnknown(err);
   if (typeof e.modbusCode === "number") return new ModbusRequestError("exception", message, e.modbusCode, { cause: err });
   if (e.errno === "ETIMEDOUT" || message === "Timed out") return new ModbusRequestError("timeout", "no answer in time", undefined, { cause: err });
   if (message.startsWith("CRC error") || message.startsWith("Data length error")) return new ModbusRequestError("crc", message, undefined, { cause: err });
@@ -37,4 +37,13 @@ export function classifyModbusError(err: unknown): ModbusRequestError {
     return new ModbusRequestError("disconnected", message, undefined, { cause: err });
   }
   return new ModbusRequestError("io", message, undefined, { cause: err });
+}
+
+/** String(err) throws for objects without a prototype; a failure report must never throw. */
+function describeUnknown(err: unknown): string {
+  try {
+    return String(err);
+  } catch {
+    return Object.prototype.toString.call(err);
+  }
 }

@@ -12,9 +12,12 @@ export interface CpuTicks {
 export function parseProcStatCpu(text: string): CpuTicks | undefined {
   const line = text.split("\n").find((l) => l.startsWith("cpu "));
   if (!line) return undefined;
-  const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  if (fields.length < 4 || fields.some((f) => !Number.isFinite(f) || f < 0)) return undefined;
+  const texts = line.trim().split(/\s+/).slice(1, 9);
+  // The kernel writes plain decimal counters; anything else (1e5, 0x1f, -5) is not /proc/stat.
+  if (texts.length < 4 || texts.some((t) => !/^\d{1,20}$/.test(t))) return undefined;
+  const fields = texts.map(Number);
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
   const total = user + nice + system + idle + iowait + irq + softirq + steal;
+  if (!Number.isFinite(total)) return undefined;
   return { busy: total - idle - iowait, total };
 }
