@@ -6,6 +6,7 @@ import { createLogger, LOG_LEVELS } from "../core/logger.js";
 import { recordFirmwareModesForRestore, superviseAgent } from "../ops/agent-service.js";
 import { runRestoreFirmware } from "../ops/restore-firmware-run.js";
 import { parseLogLevel } from "./options.js";
+import { stopOnSignals } from "./shutdown.js";
 
 interface AgentCliOptions {
   config: string;
@@ -62,21 +63,7 @@ export function registerAgentCommand(program: Command): void {
       recordFirmwareModesForRestore(config, clock, logger); // ops: for --restore-firmware after a crash
       const agent = await assembleAgent({ config, hostId, clock, logger });
       const service = superviseAgent(agent, { config, hostId, clock, logger }); // ops: sd_notify READY/WATCHDOG/STOPPING
-      let stopping = false;
-      const shutdown = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, "stopping: handing fans back to firmware");
-        Promise.all([service.stopping(), agent.stop()]).then(
-          () => process.exit(0),
-          (err: unknown) => {
-            logger.fatal({ err: err instanceof Error ? err.message : String(err) }, "stop failed");
-            process.exit(1);
-          },
-        );
-      };
-      process.on("SIGTERM", () => shutdown("SIGTERM"));
-      process.on("SIGINT", () => shutdown("SIGINT"));
+      stopOnSignals(logger, "handing fans back to firmware", () => Promise.all([service.stopping(), agent.stop()]));
       process.on("uncaughtException", (err) => {
         logger.fatal({ err: err.message, stack: err.stack }, "uncaught exception; handing fans back to firmware");
         void agent.stop().finally(() => process.exit(1));

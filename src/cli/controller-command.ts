@@ -5,6 +5,7 @@ import { createLogger } from "../core/logger.js";
 import { startControllerService } from "../controller/controller-service.js";
 import { superviseController } from "../ops/controller-supervision.js";
 import { parseLogLevel, parsePort } from "./options.js";
+import { stopOnSignals } from "./shutdown.js";
 
 interface ControllerCliOptions {
   config: string;
@@ -37,21 +38,7 @@ export function registerControllerCommand(program: Command): void {
       process.stdout.write(`coolfleet controller: dashboard ${service.http.url}  broker ${config.broker.url}  store ${config.store.path}\n`);
       // ops: sd_notify READY (broker connected, HTTP listening), WATCHDOG from the fleet loop, STOPPING.
       const systemd = superviseController(service.controller, { clock, logger, dashboardUrl: service.http.url, brokerUrl: config.broker.url });
-      let stopping = false;
-      const shutdown = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, "stopping controller");
-        Promise.all([systemd.stopping(), service.stop()]).then(
-          () => process.exit(0),
-          (err: unknown) => {
-            logger.fatal({ err: err instanceof Error ? err.message : String(err) }, "stop failed");
-            process.exit(1);
-          },
-        );
-      };
-      process.on("SIGTERM", () => shutdown("SIGTERM"));
-      process.on("SIGINT", () => shutdown("SIGINT"));
+      stopOnSignals(logger, "controller", () => Promise.all([systemd.stopping(), service.stop()]));
       await systemd.ready();
     });
 }
