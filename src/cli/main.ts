@@ -17,6 +17,8 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   demo: async () => (await import("./demo-command.js")).registerDemoCommand,
   status: async () => (await import("./status-command.js")).registerStatusCommand,
   config: async () => (await import("./config-command.js")).registerConfigCommand,
+  bench: async () => (await import("./bench-command.js")).registerBenchCommand,
+  model: async () => (await import("./model-command.js")).registerModelCommand,
   certs: async () => (await import("./certs-command.js")).registerCertsCommand,
 };
 

@@ -1,0 +1,68 @@
+import { selectTfBackend } from "../../src/controller/model/backend.js";
+import { ModelRegistry } from "../../src/controller/model/model-registry.js";
+import { N_LOAD, N_STATE } from "../../src/controller/model/feature-spec.js";
+import { ENERGY_OBJECTIVE } from "../../src/controller/planner/objective.js";
+import { candidateGrid, MpcPolicy } from "../../src/controller/planner/policy-mpc.js";
+import type { HostView } from "../../src/controller/types.js";
+
+/**
+ * One MPC planning tick for a large fleet: `node dist/bench/closed-loop/mpc-tick-bench.js [hosts] [model dir]`.
+ * Every host has a full minute of history (so the model plans all of them, none is on B2), then 50 ticks are timed.
+ */
+function view(i: number, round: number): HostView {
+  // Hosts differ; each holds still, so the model's live error stays small and it plans every one of them.
+  const util = 50 + 45 * Math.sin(i * 0.7);
+  return {
+    hostId: `host-${i}`,
+    online: true,
+    boot: "boot-0001",
+    lastSeenMs: round * 1000,
+    state: "Running",
+    capabilities: { fans: { channels: 6, tier: "full", minPct: 20, maxPct: 100 }, maxLeaseMs: 30_000 },
+    periodMs: 1000,
+    temperatures: [
+      { id: "cpu0", role: "cpu", tempC: Math.round(55 + 0.3 * util + ((i * 7) % 5)), quality: "ok", targetC: 90, criticalC: 97, required: true },
+      { id: "inlet", role: "inlet", tempC: 25, quality: "ok", targetC: 35, criticalC: 45, required: false },
+      { id: "sda", role: "drive", tempC: 34, quality: "ok", targetC: 42, criticalC: 50, required: false },
+    ],
+    fanPct: 40,
+    pumpPct: undefined,
+    cpuUtilPct: util,
+    diskMBps: 20,
+    powerW: 400,
+    mode: "remote",
+  };
+}
+
+const percentile = (values: number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)] ?? 0;
+
+async function main(): Promise<void> {
+  const hosts = Number(process.argv[2] ?? 1000);
+  const dir = process.argv[3] ?? "bench-results/models";
+  const backend = await selectTfBackend();
+  const loaded = new ModelRegistry(dir).current();
+  if (!loaded) throw new Error(`no promoted model in ${dir}: run coolfleet model train --sim --out ${dir}`);
+  const policy = new MpcPolicy(loaded.model, { planPeriodMs: 1000 });
+  const objectives = new Map<string, typeof ENERGY_OBJECTIVE>();
+  const tickMs: number[] = [];
+  for (let round = 0; round < 61 + 50; round++) {
+    const views = Array.from({ length: hosts }, (_, i) => view(i, round));
+    const t0 = performance.now();
+    policy.plan({ nowMs: round * 1000, hosts: views, objectives });
+    if (round >= 61) tickMs.push(performance.now() - t0);
+  }
+  const candidates = candidateGrid(20, 100, 2.5);
+  const gridMs: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    loaded.model.predictGrid(new Float32Array(hosts * N_STATE).fill(0.5), new Float32Array(hosts * N_LOAD).fill(50), candidates);
+    gridMs.push(performance.now() - t0);
+  }
+  process.stdout.write(
+    `backend ${backend}, model ${loaded.version} (hidden ${loaded.model.hidden}), ${hosts} hosts × ${candidates.length} candidates\n` +
+      `planner tick: p50 ${percentile(tickMs, 50).toFixed(1)} ms, p99 ${percentile(tickMs, 99).toFixed(1)} ms, max ${Math.max(...tickMs).toFixed(1)} ms (${hosts} hosts; share of host-periods on B2 over the whole run incl. the warm-up minute: ${policy.fallbackShare().toFixed(3)})\n` +
+      `model call alone: p50 ${percentile(gridMs, 50).toFixed(1)} ms = ${((percentile(gridMs, 50) / hosts) * 1000).toFixed(1)} µs per host (${candidates.length} candidates each)\n`,
+  );
+}
+
+await main();

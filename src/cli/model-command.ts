@@ -1,0 +1,102 @@
+import type { Command } from "commander";
+import { CoolfleetError, ErrorCode } from "../core/errors.js";
+import { parsePositiveNumber } from "./options.js";
+
+export interface ModelTrainCliOptions {
+  sim?: boolean;
+  store?: string;
+  out: string;
+  hosts: string;
+  epochs: string;
+  hidden: string;
+  batch: string;
+  seed: string;
+}
+
+const usage = (message: string): CoolfleetError => new CoolfleetError(ErrorCode.UsageInvalid, message);
+
+/** A progress bar on one stderr line, redrawn in place. */
+function progressLine(label: string, done: number, total: number, detail: string): void {
+  const width = 24;
+  const filled = Math.round((width * done) / Math.max(1, total));
+  process.stderr.write(`\r${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total} ${detail}   `);
+}
+
+async function trainCommand(raw: ModelTrainCliOptions): Promise<void> {
+  if (raw.sim === true && raw.store !== undefined) throw usage("--sim and --store exclude each other: train on simulated runs or on a store");
+  if (raw.sim !== true && raw.store === undefined) throw usage("say where the training data comes from: --sim (closed-loop simulator runs) or --store DB (a controller's SQLite store)");
+  const hosts = parsePositiveNumber("--hosts", raw.hosts, { integer: true, max: 200 });
+  const epochs = parsePositiveNumber("--epochs", raw.epochs, { integer: true, max: 1000 });
+  const hidden = parsePositiveNumber("--hidden", raw.hidden, { integer: true, max: 512 });
+  const batchSize = parsePositiveNumber("--batch", raw.batch, { integer: true, max: 65_536 });
+  const seed = parsePositiveNumber("--seed", raw.seed, { integer: true, allowZero: true, max: 2 ** 31 });
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const { trainEvaluateRegister } = await import("../controller/model/train-pipeline.js");
+
+  let data;
+  if (raw.sim === true) {
+    const { simSplit } = await import("../../bench/closed-loop/training-data.js");
+    data = simSplit({ hosts, seed: 2000 + seed, onRun: (workload, i, total) => progressLine("simulating", i + 1, total, workload) });
+    process.stderr.write("\n");
+  } else {
+    const { SqliteTelemetryStore } = await import("../controller/store/index.js");
+    const { sequencesFromStore } = await import("../controller/model/store-sequences.js");
+    const store = new SqliteTelemetryStore(raw.store ?? "");
+    try {
+      const split = await sequencesFromStore(store, `store:${raw.store ?? ""}`);
+      data = { ...split, trainedOn: `store:${raw.store ?? ""}` };
+    } finally {
+      await store.close();
+    }
+  }
+
+  const result = await trainEvaluateRegister(data, {
+    registryDir: raw.out,
+    hidden,
+    epochs,
+    batchSize,
+    seed,
+    nowIso: new Date().toISOString(),
+    log,
+    onEpoch: (p) => progressLine("training", p.epoch, p.epochs, `loss ${p.trainLoss.toFixed(4)} validation ${p.validationLoss.toFixed(4)}`),
+  });
+  process.stderr.write("\n");
+  const e = result.heldOut;
+  const f = (x: number | undefined): string => (x === undefined ? "–" : x.toFixed(3));
+  const lines = [
+    `model ${result.version} in ${raw.out} (backend ${result.backend}; ${result.rows.train} training rows, best epoch ${result.bestEpoch}, ${(result.trainingMs / 1000).toFixed(1)} s)`,
+    `held-out (${result.rows.heldOut} rows) MAE °C: cpu 10 s ${f(e.maeC.cpuIn10C)}, 30 s ${f(e.maeC.cpuIn30C)}, 60 s ${f(e.maeC.cpuIn60C)} (vs noise-free reading ${f(e.cpu60MaeVsCleanC)}); drive 60 s ${f(e.maeC.driveIn60C)}, 300 s ${f(e.maeC.driveIn300C)}`,
+    `persistence MAE °C: cpu 10 s ${f(e.persistenceMaeC.cpuIn10C)}, 30 s ${f(e.persistenceMaeC.cpuIn30C)}, 60 s ${f(e.persistenceMaeC.cpuIn60C)}; drive 300 s ${f(e.persistenceMaeC.driveIn300C)}`,
+    ...Object.entries(result.heldOutBySource).map(([source, ev]) => `  ${source}: cpu 60 s ${f(ev.maeC.cpuIn60C)} (persistence ${f(ev.persistenceMaeC.cpuIn60C)}), drive 300 s ${f(ev.maeC.driveIn300C)}`),
+    `batched inference ${(e.msPerRow * 1000).toFixed(2)} µs per row`,
+    result.promotion.reason,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+export function registerModelCommand(program: Command): void {
+  const model = program.command("model").description("the learned thermal model: train, evaluate, version (docs/model.md)");
+  model
+    .command("train")
+    .description("train a thermal model, judge it on held-out data, save it as the next version and promote it if it beats the current one")
+    .option("--sim", "train on closed-loop simulator runs of the training workloads (held out: W2, W5, W6, W8, W10)")
+    .option("--store <db>", "train on a controller's SQLite store (time split per host: 70 % train, 10 % validation, 20 % held out)")
+    .option("--out <dir>", "model registry directory", "bench-results/models")
+    .option("--hosts <n>", "simulated hosts per training run (--sim)", "6")
+    .option("--epochs <n>", "training epochs", "40")
+    .option("--hidden <n>", "hidden units per layer", "64")
+    .option("--batch <n>", "mini-batch size", "512")
+    .option("--seed <n>", "seed for the simulated runs and the weights", "1")
+    .action(trainCommand);
+  model
+    .command("list")
+    .description("the versions in a registry and which one serves")
+    .option("--out <dir>", "model registry directory", "bench-results/models")
+    .action(async (raw: { out: string }) => {
+      const { ModelRegistry } = await import("../controller/model/model-registry.js");
+      const registry = new ModelRegistry(raw.out);
+      const current = registry.currentPointer();
+      for (const version of registry.versions()) process.stdout.write(`${version}${version === current?.version ? `  current (${current.reason})` : ""}\n`);
+      if (!current) process.stdout.write("no current model (cold start: MPC plans with B2)\n");
+    });
+}

@@ -1,0 +1,232 @@
+import * as tf from "@tensorflow/tfjs";
+import { heldCandidate, N_CANDIDATE, N_LOAD, N_OUTPUTS, N_STATE } from "./feature-spec.js";
+
+/** Per-column mean and standard deviation, inputs and outputs. */
+export interface Normaliser {
+  stateMean: number[];
+  stateStd: number[];
+  candidateMean: number[];
+  candidateStd: number[];
+  loadMean: number[];
+  loadStd: number[];
+  outMean: number[];
+  outStd: number[];
+  /**
+   * Range of each state and load column seen in training: inputs are clipped into it, because a ReLU network
+   * extrapolates linearly and wildly (a disk surge twice any seen in training must not read as twice the heat).
+   */
+  stateMin: number[];
+  stateMax: number[];
+  loadMin: number[];
+  loadMax: number[];
+}
+
+/** The weights by name, row-major, with their shapes. */
+export type WeightSet = Record<string, { shape: number[]; values: Float32Array }>;
+
+/** Variable names must be unique in the engine; a counter keeps them so without touching any random stream. */
+let instances = 0;
+
+const WEIGHT_NAMES = ["w1State", "w1Candidate", "w1Load", "b1", "w2", "b2", "w3", "b3"] as const;
+type WeightName = (typeof WEIGHT_NAMES)[number];
+
+function shapes(hidden: number): Record<WeightName, number[]> {
+  return {
+    w1State: [N_STATE, hidden],
+    w1Candidate: [N_CANDIDATE, hidden],
+    w1Load: [N_LOAD, hidden],
+    b1: [hidden],
+    w2: [hidden, hidden],
+    b2: [hidden],
+    w3: [hidden, N_OUTPUTS],
+    b3: [N_OUTPUTS],
+  };
+}
+
+/** Inputs of a batch of rows, raw (not normalised), row-major. */
+export interface RowInputs {
+  state: Float32Array;
+  candidate: Float32Array;
+  load: Float32Array;
+}
+
+function normalise(values: Float32Array, mean: readonly number[], std: readonly number[], min?: readonly number[], max?: readonly number[]): Float32Array {
+  const width = mean.length;
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const c = i % width;
+    let v = values[i] ?? 0;
+    if (min && max) v = Math.min(max[c] ?? v, Math.max(min[c] ?? v, v));
+    out[i] = (v - (mean[c] ?? 0)) / (std[c] ?? 1);
+  }
+  return out;
+}
+
+/** Normalised (and range-clipped) state rows. */
+export function normaliseState(norm: Normaliser, values: Float32Array): Float32Array {
+  return normalise(values, norm.stateMean, norm.stateStd, norm.stateMin, norm.stateMax);
+}
+
+export function normaliseLoad(norm: Normaliser, values: Float32Array): Float32Array {
+  return normalise(values, norm.loadMean, norm.loadStd, norm.loadMin, norm.loadMax);
+}
+
+export function normaliseCandidate(norm: Normaliser, values: Float32Array): Float32Array {
+  return normalise(values, norm.candidateMean, norm.candidateStd);
+}
+
+/**
+ * The thermal model: a two-hidden-layer MLP over [state, candidate, load] → changes of the CPU and drive readings
+ * over the horizons. The first layer is split by input group so MPC can evaluate K candidates for N hosts in one
+ * call while computing the state part once per host: h1 = relu(state·Ws + load·Wl + b1 + candidate·Wc).
+ * Weights are plain tensors (not tf.layers), so training, batched inference and the file format stay ours.
+ */
+export class ThermalMlp {
+  readonly hidden: number;
+  readonly norm: Normaliser;
+  private readonly weights: Record<WeightName, tf.Variable>;
+
+  constructor(hidden: number, norm: Normaliser, weights?: WeightSet, seed = 1) {
+    this.hidden = hidden;
+    this.norm = norm;
+    const shapeOf = shapes(hidden);
+    const instance = ++instances;
+    const entries = WEIGHT_NAMES.map((name, i) => {
+      const shape = shapeOf[name];
+      const given = weights?.[name];
+      if (given && given.shape.join("x") !== shape.join("x")) throw new RangeError(`thermal model weight ${name}: shape ${given.shape.join("x")}, expected ${shape.join("x")}`);
+      const fanIn = name === "w1State" || name === "w1Candidate" || name === "w1Load" ? N_STATE + N_CANDIDATE + N_LOAD : (shape[0] ?? 1);
+      const limit = Math.sqrt(6 / (fanIn + (shape[shape.length - 1] ?? 1)));
+      const init = given ? tf.tensor(given.values, shape) : shape.length === 1 ? tf.zeros(shape) : tf.randomUniform(shape, -limit, limit, "float32", seed + i);
+      return [name, tf.variable(init, true, `thermal_${instance}_${name}`)] as const;
+    });
+    this.weights = Object.fromEntries(entries) as Record<WeightName, tf.Variable>;
+  }
+
+  get variables(): tf.Variable[] {
+    return WEIGHT_NAMES.map((n) => this.weights[n]);
+  }
+
+  /** Normalised outputs for normalised row inputs (training and pairwise prediction). */
+  forwardRows(state: tf.Tensor2D, candidate: tf.Tensor2D, load: tf.Tensor2D): tf.Tensor2D {
+    const w = this.weights;
+    const h1 = tf.relu(tf.matMul(state, w.w1State).add(tf.matMul(candidate, w.w1Candidate)).add(tf.matMul(load, w.w1Load)).add(w.b1));
+    const h2 = tf.relu(tf.matMul(h1, w.w2).add(w.b2));
+    return tf.matMul(h2, w.w3).add(w.b3);
+  }
+
+  /** Denormalised predictions for rows of raw inputs: Float32Array [rows × N_OUTPUTS]. */
+  predictRows(rows: RowInputs): Float32Array {
+    const n = rows.state.length / N_STATE;
+    const out = tf.tidy(() =>
+      this.forwardRows(
+        tf.tensor2d(normaliseState(this.norm, rows.state), [n, N_STATE]),
+        tf.tensor2d(normaliseCandidate(this.norm, rows.candidate), [n, N_CANDIDATE]),
+        tf.tensor2d(normaliseLoad(this.norm, rows.load), [n, N_LOAD]),
+      ),
+    );
+    const values = out.dataSync() as Float32Array;
+    out.dispose();
+    return this.denormalise(values);
+  }
+
+  /**
+   * One call for a fleet: N hosts (state and load rows) × K candidate fan levels, each held over every horizon.
+   * Returns Float32Array [N × K × N_OUTPUTS], host-major.
+   */
+  predictGrid(state: Float32Array, load: Float32Array, candidateFanPcts: readonly number[]): Float32Array {
+    const n = state.length / N_STATE;
+    const k = candidateFanPcts.length;
+    const candidates = new Float32Array(k * N_CANDIDATE);
+    candidateFanPcts.forEach((pct, i) => candidates.set(heldCandidate(pct), i * N_CANDIDATE));
+    const w = this.weights;
+    const out = tf.tidy(() => {
+      const s = tf.tensor2d(normaliseState(this.norm, state), [n, N_STATE]);
+      const l = tf.tensor2d(normaliseLoad(this.norm, load), [n, N_LOAD]);
+      const c = tf.tensor2d(normaliseCandidate(this.norm, candidates), [k, N_CANDIDATE]);
+      const hostPart = tf.matMul(s, w.w1State).add(tf.matMul(l, w.w1Load)).add(w.b1);
+      const candidatePart = tf.matMul(c, w.w1Candidate);
+      const h1 = tf.relu(hostPart.expandDims(1).add(candidatePart.expandDims(0))).reshape([n * k, this.hidden]);
+      const h2 = tf.relu(tf.matMul(h1, w.w2).add(w.b2));
+      return tf.matMul(h2, w.w3).add(w.b3);
+    });
+    const values = out.dataSync() as Float32Array;
+    out.dispose();
+    return this.denormalise(values);
+  }
+
+  weightSet(): WeightSet {
+    return Object.fromEntries(WEIGHT_NAMES.map((n) => [n, { shape: this.weights[n].shape, values: this.weights[n].dataSync() as Float32Array }]));
+  }
+
+  /** Overwrites the weights (keeping the best epoch during training). */
+  assign(weights: WeightSet): void {
+    for (const n of WEIGHT_NAMES) {
+      const given = weights[n];
+      if (given) this.weights[n].assign(tf.tensor(given.values, given.shape));
+    }
+  }
+
+  dispose(): void {
+    for (const v of this.variables) v.dispose();
+  }
+
+  private denormalise(values: Float32Array): Float32Array {
+    for (let i = 0; i < values.length; i++) {
+      const c = i % N_OUTPUTS;
+      values[i] = (values[i] ?? 0) * (this.norm.outStd[c] ?? 1) + (this.norm.outMean[c] ?? 0);
+    }
+    return values;
+  }
+}
+
+/** Column statistics over a dataset (masked targets excluded); a constant column gets std 1. */
+export function fitNormaliser(ds: { size: number; state: Float32Array; candidate: Float32Array; load: Float32Array; target: Float32Array; mask: Float32Array }): Normaliser {
+  const stats = (values: Float32Array, width: number, mask?: Float32Array): { mean: number[]; std: number[]; min: number[]; max: number[] } => {
+    const mean: number[] = [];
+    const std: number[] = [];
+    const min: number[] = [];
+    const max: number[] = [];
+    for (let c = 0; c < width; c++) {
+      let sum = 0;
+      let sq = 0;
+      let count = 0;
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (let r = 0; r < ds.size; r++) {
+        if (mask && mask[r * width + c] === 0) continue;
+        const v = values[r * width + c] ?? 0;
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+        sum += v;
+        sq += v * v;
+        count++;
+      }
+      const m = count > 0 ? sum / count : 0;
+      const sd = count > 1 ? Math.sqrt(Math.max(0, sq / count - m * m)) : 1;
+      mean.push(m);
+      std.push(sd > 1e-6 ? sd : 1);
+      min.push(Number.isFinite(lo) ? lo : 0);
+      max.push(Number.isFinite(hi) ? hi : 0);
+    }
+    return { mean, std, min, max };
+  };
+  const s = stats(ds.state, N_STATE);
+  const c = stats(ds.candidate, N_CANDIDATE);
+  const l = stats(ds.load, N_LOAD);
+  const o = stats(ds.target, N_OUTPUTS, ds.mask);
+  return {
+    stateMean: s.mean,
+    stateStd: s.std,
+    candidateMean: c.mean,
+    candidateStd: c.std,
+    loadMean: l.mean,
+    loadStd: l.std,
+    outMean: o.mean,
+    outStd: o.std,
+    stateMin: s.min,
+    stateMax: s.max,
+    loadMin: l.min,
+    loadMax: l.max,
+  };
+}

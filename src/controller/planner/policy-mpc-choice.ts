@@ -1,0 +1,137 @@
+import { CPU_HORIZONS_S, DRIVE_HORIZONS_S, N_OUTPUTS, OUTPUTS } from "../model/feature-spec.js";
+
+/** The energy model the MPC minimises: fan power by the cube law plus CPU leakage, which doubles every ~19 K. */
+export interface MpcEnergyModel {
+  /** All fans at 100 % (6 × 12 W on the PowerEdge class). */
+  fanMaxPowerW: number;
+  /** Leakage of all sockets together at 85 °C die (2 × 26 W on the PowerEdge class). */
+  leakageAt85W: number;
+  leakageDoublingK: number;
+  /**
+   * How much a leakage watt counts against a fan watt: 1 = minimise whole-server power. Near the optimum the
+   * total is flat in fan speed, so a weight below 1 buys large fan savings for a small total cost (docs/model.md).
+   */
+  leakageWeight: number;
+}
+
+/** What one host's choice is constrained by and starts from. */
+export interface HostChoiceInput {
+  cpuNowC: number;
+  driveNowC: number;
+  /** Highest CPU / drive reading each may be predicted to reach (targets less the objective's and MPC's margins). */
+  cpuLimitC: number;
+  driveLimitC: number;
+  /** The fan % in force (the last command), for the smoothness penalty and the switching hysteresis. */
+  previousPct: number | undefined;
+  /** The host's bounds: candidates outside are not considered. */
+  minPct: number;
+  maxPct: number;
+}
+
+export interface ChoiceTuning {
+  energy: MpcEnergyModel;
+  /** Watts of penalty per percentage point moved: no hunting for a fraction of a watt. */
+  smoothnessWPerPct: number;
+  /** Keep the previous level unless another is better by this many watts (and the previous is still feasible). */
+  switchThresholdW: number;
+  /**
+   * The previous level stays feasible while its predictions exceed a limit by at most this much (a new level must
+   * meet the limit outright): a Schmitt trigger, so prediction noise of a few tenths does not flip the fans.
+   */
+  holdToleranceC: number;
+  /**
+   * CPU predictions shorter than this are not constrained. Ten seconds ahead the die follows the heat already in the
+   * heatsink whatever the fan does, so a 10 s limit mostly says "every candidate fails" and sends the fans to 100 %;
+   * the 30 and 60 s limits are the ones a fan choice can meet. The 10 s prediction still scores the model.
+   */
+  cpuConstrainFromS: number;
+}
+
+export interface HostChoice {
+  fanPct: number;
+  /** Index of the chosen candidate. */
+  index: number;
+  /** Predicted CPU reading at each CPU horizon for the chosen level. */
+  predictedCpuC: number[];
+  /** False when no candidate met every limit: the least-violating one (normally the highest) was taken. */
+  feasible: boolean;
+}
+
+const CPU_OUTPUTS = CPU_HORIZONS_S.map((h) => OUTPUTS.indexOf(`cpuIn${h}C` as (typeof OUTPUTS)[number]));
+const DRIVE_OUTPUTS = DRIVE_HORIZONS_S.map((h) => OUTPUTS.indexOf(`driveIn${h}C` as (typeof OUTPUTS)[number]));
+const CPU60 = OUTPUTS.indexOf("cpuIn60C");
+
+export function fanPowerW(energy: MpcEnergyModel, fanPct: number): number {
+  return energy.fanMaxPowerW * (fanPct / 100) ** 3;
+}
+
+export function leakageW(energy: MpcEnergyModel, dieC: number): number {
+  return energy.leakageAt85W * 2 ** ((Math.min(dieC, 150) - 85) / energy.leakageDoublingK);
+}
+
+/**
+ * The limit a prediction h seconds ahead must meet. A reading already above its limit (a load step, a tightened
+ * objective) cannot be pulled under it in ten seconds by any fan speed; it must come down along a straight line
+ * that reaches the limit at the last horizon, which is what a sane operator would ask for too.
+ */
+export function limitAtC(limitC: number, nowC: number, horizonS: number, lastHorizonS: number): number {
+  if (!(nowC > limitC)) return limitC;
+  return limitC + ((nowC - limitC) * Math.max(0, lastHorizonS - horizonS)) / lastHorizonS;
+}
+
+const LAST_CPU_H = CPU_HORIZONS_S[CPU_HORIZONS_S.length - 1] ?? 60;
+const LAST_DRIVE_H = DRIVE_HORIZONS_S[DRIVE_HORIZONS_S.length - 1] ?? 300;
+
+/**
+ * Picks one host's fan level from the model's predictions for every candidate (predictions: [K × N_OUTPUTS] at
+ * offset, changes from "now"): the least fan + leakage watts (leakage at the predicted 60 s CPU temperature) plus a
+ * smoothness penalty, among candidates whose every predicted CPU and drive temperature stays within its limit
+ * (limitAtC). No candidate feasible: the least-violating one, the highest level on a tie.
+ */
+export function chooseFanPct(
+  candidatesPct: readonly number[],
+  predictions: Float32Array,
+  offset: number,
+  host: HostChoiceInput,
+  tuning: ChoiceTuning,
+): HostChoice {
+  let best: { index: number; cost: number } | undefined;
+  let leastViolation: { index: number; violationC: number } | undefined;
+  let previous: { index: number; cost: number } | undefined;
+  candidatesPct.forEach((pct, k) => {
+    if (pct < host.minPct - 1e-9 || pct > host.maxPct + 1e-9) return;
+    const base = offset + k * N_OUTPUTS;
+    let violationC = 0;
+    CPU_OUTPUTS.forEach((o, i) => {
+      const horizonS = CPU_HORIZONS_S[i] ?? LAST_CPU_H;
+      if (horizonS < tuning.cpuConstrainFromS) return;
+      const limit = limitAtC(host.cpuLimitC, host.cpuNowC, horizonS, LAST_CPU_H);
+      violationC = Math.max(violationC, host.cpuNowC + (predictions[base + o] ?? 0) - limit);
+    });
+    if (Number.isFinite(host.driveNowC)) {
+      DRIVE_OUTPUTS.forEach((o, i) => {
+        const limit = limitAtC(host.driveLimitC, host.driveNowC, DRIVE_HORIZONS_S[i] ?? LAST_DRIVE_H, LAST_DRIVE_H);
+        violationC = Math.max(violationC, host.driveNowC + (predictions[base + o] ?? 0) - limit);
+      });
+    }
+    if (!leastViolation || violationC < leastViolation.violationC || (violationC === leastViolation.violationC && pct > (candidatesPct[leastViolation.index] ?? 0))) {
+      leastViolation = { index: k, violationC };
+    }
+    const isPrevious = host.previousPct !== undefined && Math.abs(pct - host.previousPct) < 1e-6;
+    if (violationC > (isPrevious ? tuning.holdToleranceC : 0)) return;
+    const moveW = host.previousPct === undefined ? 0 : tuning.smoothnessWPerPct * Math.abs(pct - host.previousPct);
+    const cost = fanPowerW(tuning.energy, pct) + tuning.energy.leakageWeight * leakageW(tuning.energy, host.cpuNowC + (predictions[base + CPU60] ?? 0)) + moveW;
+    if (isPrevious) previous = { index: k, cost };
+    else if (!best || cost < best.cost) best = { index: k, cost };
+  });
+  // The previous level (if still feasible within its tolerance) is kept unless another saves switchThresholdW.
+  const chosen = previous && (!best || previous.cost - best.cost < tuning.switchThresholdW) ? previous : best;
+  const index = chosen?.index ?? leastViolation?.index ?? candidatesPct.length - 1;
+  const base = offset + index * N_OUTPUTS;
+  return {
+    fanPct: candidatesPct[index] ?? 100,
+    index,
+    predictedCpuC: CPU_OUTPUTS.map((o) => host.cpuNowC + (predictions[base + o] ?? 0)),
+    feasible: chosen !== undefined,
+  };
+}

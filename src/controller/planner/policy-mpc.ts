@@ -1,0 +1,291 @@
+import { HISTORY_PERIODS, N_LOAD, N_OUTPUTS, N_STATE, nowValues, OUTPUTS, writeStateFeatures } from "../model/feature-spec.js";
+import { HostHistory } from "../model/host-history.js";
+import { sampleFromView } from "../model/thermal-sample.js";
+import type { HostView, SetpointProposal } from "../types.js";
+import { CoolfleetError, ErrorCode } from "../../core/errors.js";
+import type { PidGains } from "./margin-pid.js";
+import { effectiveTargetC, hasTrustedCpu, isTrusted } from "./margins.js";
+import type { HostObjective } from "./objective.js";
+import { B2CascadePidPolicy } from "./policy-b2-pid.js";
+import { chooseFanPct, type ChoiceTuning, type MpcEnergyModel } from "./policy-mpc-choice.js";
+import { PredictionErrorTracker } from "./policy-mpc-error.js";
+import { objectiveFor, type PlannerInput, type PlanningPolicy } from "./policy.js";
+import { controlsFans, controlsPump, DEFAULT_LEASE_PERIODS, leaseTtlMs, setpointsFor } from "./proposal.js";
+
+/** What MPC needs of a thermal model: one batched prediction for N hosts × K held fan levels (ThermalMlp does it). */
+export interface ThermalPredictor {
+  /** Returns [N × K × N_OUTPUTS] changes from each host's "now" values, host-major. */
+  predictGrid(state: Float32Array, load: Float32Array, candidateFanPcts: readonly number[]): Float32Array;
+}
+
+export interface MpcPolicyOptions {
+  /** How often plan() runs: B2's dt and the period the model was trained at. */
+  planPeriodMs: number;
+  /** Candidate fan levels are this far apart, between the host's bounds. */
+  candidateStepPct?: number;
+  /** Predicted CPU readings must stay this far below their (objective-adjusted) targets. */
+  cpuMarginC?: number;
+  driveMarginC?: number;
+  energy?: Partial<MpcEnergyModel>;
+  smoothnessWPerPct?: number;
+  switchThresholdW?: number;
+  holdToleranceC?: number;
+  /** CPU predictions shorter than this are not constrained (see ChoiceTuning). */
+  cpuConstrainFromS?: number;
+  /** A host whose live 10 s prediction error (mean absolute, 60 s average) exceeds this is planned by B2 … */
+  fallbackErrorC?: number;
+  /** … until it is back below this. */
+  recoverErrorC?: number;
+  errorTauMs?: number;
+  /** B2's gains for the hosts MPC hands to it. */
+  b2Gains?: Partial<PidGains>;
+  leasePeriods?: number;
+  log?: (message: string) => void;
+}
+
+/** Defaults for the PowerEdge class of the reference (6 × 12 W fans; 2 × 26 W leakage at 85 °C, ×2 per 19 K). */
+export const MPC_DEFAULT_ENERGY: Readonly<MpcEnergyModel> = Object.freeze({ fanMaxPowerW: 72, leakageAt85W: 52, leakageDoublingK: 19, leakageWeight: 1 });
+
+/** Why a host is planned by B2 instead of the model. */
+export type MpcFallbackReason = "cold-start" | "warm-up" | "liquid" | "prediction-error";
+
+interface ModelHost {
+  host: HostView;
+  memory: HostMemory;
+  objective: HostObjective;
+  /** Predicted only to score the model (the host is on B2): no proposal from MPC. */
+  shadow: boolean;
+}
+
+interface HostMemory {
+  history: HostHistory;
+  lastPct: number | undefined;
+  errorFallback: boolean;
+}
+
+/**
+ * Model-predictive control: every round, for all hosts at once, the thermal model predicts the CPU and drive
+ * readings over 10/30/60 s (drives 60/300 s) for a grid of candidate fan levels held from the next period, and each
+ * host gets the level with the least fan + leakage watts (plus a smoothness penalty) whose predictions stay within
+ * every limit less a margin. Objectives: energy (targets as given), headroom (targets lowered), feed-forward (the
+ * load is extrapolated along its rise), drives (drive targets lowered); Error hosts are not planned (Planner).
+ * B2 plans the hosts the model cannot: no model yet (cold start), the first minute of a host (its history fills),
+ * liquid-cooled hosts (the model knows fans only), and hosts whose live prediction error grew past a threshold.
+ */
+export class MpcPolicy implements PlanningPolicy {
+  readonly id = "mpc";
+  private readonly b2: B2CascadePidPolicy;
+  private readonly tracker: PredictionErrorTracker;
+  private readonly memory = new Map<string, HostMemory>();
+  private readonly onB2 = new Map<string, MpcFallbackReason>();
+  private readonly tuning: ChoiceTuning;
+  private readonly stepPct: number;
+  private readonly cpuMarginC: number;
+  private readonly driveMarginC: number;
+  private readonly fallbackErrorC: number;
+  private readonly recoverErrorC: number;
+  private readonly leasePeriods: number;
+  private readonly log: (message: string) => void;
+  private plannedPeriods = 0;
+  private fallbackPeriods = 0;
+
+  constructor(
+    private readonly model: ThermalPredictor | undefined,
+    private readonly options: MpcPolicyOptions,
+  ) {
+    this.b2 = new B2CascadePidPolicy(options.planPeriodMs, options.b2Gains ? { fanGains: options.b2Gains } : {});
+    this.tracker = new PredictionErrorTracker(options.errorTauMs ?? 60_000, 2 * options.planPeriodMs);
+    this.tuning = {
+      energy: { ...MPC_DEFAULT_ENERGY, ...options.energy },
+      // Margins and smoothing chosen on the training workloads by bench/closed-loop/mpc-tuning.ts (docs/benchmark.md).
+      smoothnessWPerPct: options.smoothnessWPerPct ?? 0.2,
+      switchThresholdW: options.switchThresholdW ?? 1,
+      holdToleranceC: options.holdToleranceC ?? 0.5,
+      // 30 s: chosen on the training workloads (same energy as 10 s, less fan movement; docs/model.md).
+      cpuConstrainFromS: options.cpuConstrainFromS ?? 30,
+    };
+    this.stepPct = options.candidateStepPct ?? 2.5;
+    this.cpuMarginC = options.cpuMarginC ?? 0.5;
+    this.driveMarginC = options.driveMarginC ?? 1;
+    this.fallbackErrorC = options.fallbackErrorC ?? 2.5;
+    this.recoverErrorC = options.recoverErrorC ?? 1.2;
+    this.leasePeriods = options.leasePeriods ?? DEFAULT_LEASE_PERIODS;
+    this.log = options.log ?? (() => undefined);
+    // Holding a level within its tolerance must never let a prediction pass the target itself.
+    if (!(this.tuning.holdToleranceC >= 0 && this.tuning.holdToleranceC <= this.cpuMarginC && this.tuning.holdToleranceC <= this.driveMarginC)) {
+      throw new CoolfleetError(ErrorCode.ConfigInvalid, `mpc holdToleranceC (${this.tuning.holdToleranceC}) must be between 0 and the CPU and drive margins (${this.cpuMarginC}, ${this.driveMarginC}) °C`);
+    }
+    if (!model) this.log("mpc: no thermal model yet (cold start): every host is planned by B2");
+  }
+
+  plan(input: PlannerInput): SetpointProposal[] {
+    const modelHosts: ModelHost[] = [];
+    const b2Hosts: HostView[] = [];
+    for (const host of input.hosts) {
+      if (!hasTrustedCpu(host) || !host.capabilities) continue;
+      const memory = this.memoryFor(host.hostId);
+      memory.history.push(sampleFromView(host));
+      this.plannedPeriods++;
+      const errorC = this.tracker.observe(host.hostId, input.nowMs, nowValues(memory.history).cpuC);
+      const reason = this.fallbackReason(host, memory, errorC);
+      this.noteRoute(host.hostId, reason, errorC);
+      if (reason) b2Hosts.push(host);
+      // A host on B2 for its prediction error is still predicted (for the fan it actually runs), so it can recover.
+      if (!reason || reason === "prediction-error") modelHosts.push({ host, memory, objective: objectiveFor(input, host.hostId), shadow: reason !== undefined });
+    }
+    this.fallbackPeriods += b2Hosts.length;
+    const proposals = this.model && modelHosts.length > 0 ? this.planWithModel(this.model, input.nowMs, modelHosts) : [];
+    if (b2Hosts.length > 0) proposals.push(...this.b2.plan({ ...input, hosts: b2Hosts }));
+    return proposals;
+  }
+
+  forget(hostIds: Iterable<string>): void {
+    const ids = [...hostIds];
+    this.b2.forget(ids);
+    for (const id of ids) {
+      this.memory.delete(id);
+      this.onB2.delete(id);
+      this.tracker.forget(id);
+    }
+  }
+
+  /** Whether (and why) a host is currently planned by B2: the per-host fallback flag. */
+  fallbackOf(hostId: string): MpcFallbackReason | undefined {
+    return this.onB2.get(hostId);
+  }
+
+  /** Share of host-periods planned by B2 since this policy was made. */
+  fallbackShare(): number {
+    return this.plannedPeriods > 0 ? this.fallbackPeriods / this.plannedPeriods : 0;
+  }
+
+  /** The model's live 10 s prediction error for a host, °C. */
+  liveErrorC(hostId: string): number | undefined {
+    return this.tracker.errorC(hostId);
+  }
+
+  private memoryFor(hostId: string): HostMemory {
+    let memory = this.memory.get(hostId);
+    if (!memory) {
+      memory = { history: new HostHistory(HISTORY_PERIODS), lastPct: undefined, errorFallback: false };
+      this.memory.set(hostId, memory);
+    }
+    return memory;
+  }
+
+  private fallbackReason(host: HostView, memory: HostMemory, errorC: number | undefined): MpcFallbackReason | undefined {
+    if (!this.model) return "cold-start";
+    if (controlsPump(host.capabilities) || !controlsFans(host.capabilities)) return "liquid";
+    if (memory.history.length < HISTORY_PERIODS) return "warm-up";
+    // Hysteresis: out above fallbackErrorC, back only below recoverErrorC.
+    if (errorC !== undefined) {
+      if (!memory.errorFallback && errorC > this.fallbackErrorC) memory.errorFallback = true;
+      else if (memory.errorFallback && errorC < this.recoverErrorC) memory.errorFallback = false;
+    }
+    return memory.errorFallback ? "prediction-error" : undefined;
+  }
+
+  /** Keeps the per-host flag, says so in the log when a host changes hands, and gives B2 a fresh start each time. */
+  private noteRoute(hostId: string, reason: MpcFallbackReason | undefined, errorC: number | undefined): void {
+    const before = this.onB2.get(hostId);
+    if (reason === before) return;
+    if (reason === "prediction-error") {
+      this.log(`mpc: host ${hostId} falls back to B2: live 10 s prediction error ${errorC?.toFixed(2)} °C > ${this.fallbackErrorC} °C`);
+    } else if (before === "prediction-error" && reason === undefined) {
+      this.log(`mpc: host ${hostId} back on the model: live prediction error ${errorC?.toFixed(2)} °C < ${this.recoverErrorC} °C`);
+    }
+    if (reason === undefined) {
+      this.onB2.delete(hostId);
+      this.b2.forget([hostId]);
+    } else {
+      this.onB2.set(hostId, reason);
+    }
+  }
+
+  private planWithModel(model: ThermalPredictor, nowMs: number, hosts: readonly ModelHost[]): SetpointProposal[] {
+    const n = hosts.length;
+    const state = new Float32Array(n * N_STATE);
+    const load = new Float32Array(n * N_LOAD);
+    let lowPct = 100;
+    let highPct = 0;
+    hosts.forEach(({ host, memory, objective }, i) => {
+      writeStateFeatures(memory.history, state, i * N_STATE);
+      load.set(loadForecast(memory.history, objective), i * N_LOAD);
+      lowPct = Math.min(lowPct, host.capabilities?.fans.minPct ?? 0);
+      highPct = Math.max(highPct, host.capabilities?.fans.maxPct ?? 100);
+    });
+    const candidates = candidateGrid(lowPct, highPct, this.stepPct);
+    // One batched call for the whole round: N hosts × K candidates.
+    const predictions = model.predictGrid(state, load, candidates);
+    const proposals: SetpointProposal[] = [];
+    // The 10 s prediction is centred on t + 10; the host's "now" (a three-period mean) is centred there one period later.
+    const dueMs = nowMs + 11 * this.options.planPeriodMs;
+    hosts.forEach(({ host, memory, objective, shadow }, i) => {
+      const now = nowValues(memory.history);
+      const caps = host.capabilities;
+      if (shadow) {
+        const k = nearestIndex(candidates, host.fanPct ?? 100);
+        this.tracker.record(host.hostId, dueMs, now.cpuC + (predictions[(i * candidates.length + k) * N_OUTPUTS + CPU10] ?? Number.NaN));
+        memory.lastPct = undefined;
+        return;
+      }
+      const choice = chooseFanPct(
+        candidates,
+        predictions,
+        i * candidates.length * N_OUTPUTS,
+        {
+          cpuNowC: now.cpuC,
+          driveNowC: now.driveC,
+          cpuLimitC: limitC(host, "cpu", objective) - this.cpuMarginC,
+          driveLimitC: limitC(host, "drive", objective) - this.driveMarginC,
+          previousPct: memory.lastPct,
+          minPct: caps?.fans.minPct ?? 0,
+          maxPct: caps?.fans.maxPct ?? 100,
+        },
+        this.tuning,
+      );
+      memory.lastPct = choice.fanPct;
+      this.tracker.record(host.hostId, dueMs, choice.predictedCpuC[0] ?? Number.NaN);
+      const setpoints = setpointsFor(caps, choice.fanPct, undefined);
+      if (setpoints) proposals.push({ hostId: host.hostId, setpoints, ttlMs: leaseTtlMs(host, this.leasePeriods) });
+    });
+    return proposals;
+  }
+}
+
+const CPU10 = OUTPUTS.indexOf("cpuIn10C");
+
+function nearestIndex(values: readonly number[], x: number): number {
+  let best = 0;
+  values.forEach((v, i) => {
+    if (Math.abs(v - x) < Math.abs((values[best] ?? Infinity) - x)) best = i;
+  });
+  return best;
+}
+
+/** Levels from low to high (both included) every stepPct. */
+export function candidateGrid(lowPct: number, highPct: number, stepPct: number): number[] {
+  const grid: number[] = [];
+  for (let pct = lowPct; pct < highPct - 1e-9; pct += stepPct) grid.push(Math.round(pct * 100) / 100);
+  grid.push(highPct);
+  return grid;
+}
+
+/**
+ * The load assumed over the horizons: it stays where it is (persistence), except under the feed-forward objective
+ * (Scaling), where a rise of the last half-minute is carried on.
+ */
+function loadForecast(h: HostHistory, objective: HostObjective): number[] {
+  const utilNow = h.mean("utilPct", 0, 2);
+  const riseRate = objective.kind === "feedforward" ? Math.max(0, (h.mean("utilPct", 0, 9) - h.mean("utilPct", 20, 39)) / 25) : 0;
+  const ahead = (horizonS: number): number => Math.min(100, utilNow + (riseRate * horizonS) / 2);
+  const diskMBps = h.mean("diskMBps", 0, 9);
+  return [ahead(10), ahead(30), ahead(60), Number.isFinite(diskMBps) ? diskMBps : 0];
+}
+
+/** The lowest objective-adjusted target of the host's trusted sensors in a role; +∞ without one. */
+function limitC(host: HostView, role: "cpu" | "drive", objective: HostObjective): number {
+  let limit = Number.POSITIVE_INFINITY;
+  for (const t of host.temperatures) if (t.role === role && isTrusted(t)) limit = Math.min(limit, effectiveTargetC(t, objective));
+  return limit;
+}

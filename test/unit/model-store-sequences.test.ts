@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { sequencesFromStore } from "../../src/controller/model/store-sequences.js";
+import { buildDataset } from "../../src/controller/model/dataset.js";
+import { SqliteTelemetryStore } from "../../src/controller/store/sqlite-telemetry-store.js";
+import { birth, reading, telemetry } from "../contract/store-contract.js";
+
+describe("training data from a controller store", () => {
+  it("reads each host's telemetry as consecutive periods, splits at gaps, and splits 70/10/20 in time", async () => {
+    const store = new SqliteTelemetryStore(":memory:");
+    try {
+      // The controller's host view carries the temperatures a birth gives limits; the model needs the inlet among them.
+      const b = birth("r740-01");
+      await store.upsertHost({ ...b, sensors: b.sensors.map((x) => (x.id === "inlet" ? { ...x, targetC: 35, criticalC: 45 } : x)) });
+      // 600 periods, a 30 s gap, then 300 more.
+      const seqs = [...Array.from({ length: 600 }, (_, s) => s), ...Array.from({ length: 300 }, (_, s) => 630 + s)];
+      await store.appendTelemetry(
+        seqs.map((s) =>
+          telemetry("r740-01", s, {
+            outputs: { fanPct: 30 + (s % 50) },
+            readings: [reading("cpu0", "temperature", 60 + (s % 7)), reading("inlet", "temperature", 25), reading("cpu:util", "load", 40)],
+          }),
+        ),
+      );
+      const split = await sequencesFromStore(store, "store:test");
+      expect(split.periodMs).toBe(1000);
+      expect(split.train.map((s) => s.samples.length)).toEqual([420, 210]);
+      expect(split.validation.map((s) => s.samples.length)).toEqual([60, 30]);
+      expect(split.heldOut.map((s) => s.samples.length)).toEqual([120, 60]);
+      const first = split.train[0]?.samples[0];
+      expect(first?.cpuC).toBe(60);
+      expect(first?.inletC).toBe(25);
+      expect(first?.utilPct).toBe(40);
+      expect(first?.fanPct).toBe(30);
+      // Each training part gives a row per period with 61 periods of history and 61 of future behind and ahead of it.
+      expect(buildDataset(split.train, { stride: 1 }).size).toBe(420 - 60 - 62 + 1 + (210 - 60 - 62 + 1));
+    } finally {
+      await store.close();
+    }
+  });
+});

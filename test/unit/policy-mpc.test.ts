@@ -1,0 +1,182 @@
+import { describe, expect, it } from "vitest";
+import { N_OUTPUTS, OUTPUTS } from "../../src/controller/model/feature-spec.js";
+import { DEFAULT_OBJECTIVE_TUNING, ENERGY_OBJECTIVE, hostObjective, type HostObjective } from "../../src/controller/planner/objective.js";
+import { chooseFanPct, limitAtC, type ChoiceTuning } from "../../src/controller/planner/policy-mpc-choice.js";
+import { candidateGrid, MPC_DEFAULT_ENERGY, MpcPolicy, type ThermalPredictor } from "../../src/controller/planner/policy-mpc.js";
+import type { HostView } from "../../src/controller/types.js";
+
+const CPU = [OUTPUTS.indexOf("cpuIn10C"), OUTPUTS.indexOf("cpuIn30C"), OUTPUTS.indexOf("cpuIn60C")] as const;
+const HORIZONS = [10, 30, 60] as const;
+
+/**
+ * A made-up plant for the MPC to plan on: the CPU reading heads for an equilibrium rise of (riseAt0 − slope·fan)
+ * above where it is, reached linearly by 60 s. biasC shifts every prediction (a model that is simply wrong).
+ */
+class FakeModel implements ThermalPredictor {
+  calls = 0;
+  lastLoad: Float32Array = new Float32Array();
+  constructor(
+    public riseAt0C = 30,
+    public slopeCPerPct = 0.4,
+    public biasC = 0,
+  ) {}
+
+  predictGrid(state: Float32Array, load: Float32Array, candidates: readonly number[]): Float32Array {
+    this.calls++;
+    this.lastLoad = load;
+    const hosts = load.length / 4;
+    const out = new Float32Array(hosts * candidates.length * N_OUTPUTS);
+    for (let i = 0; i < hosts; i++) {
+      candidates.forEach((pct, k) => {
+        const base = (i * candidates.length + k) * N_OUTPUTS;
+        HORIZONS.forEach((h, j) => (out[base + (CPU[j] ?? 0)] = ((this.riseAt0C - this.slopeCPerPct * pct) * h) / 60 + this.biasC));
+      });
+    }
+    return out;
+  }
+}
+
+const TUNING: ChoiceTuning = { energy: MPC_DEFAULT_ENERGY, smoothnessWPerPct: 0.05, switchThresholdW: 1, holdToleranceC: 0.5, cpuConstrainFromS: 10 };
+
+function view(hostId: string, cpuC: number, over: Partial<HostView> = {}): HostView {
+  return {
+    hostId,
+    online: true,
+    boot: "boot-0001",
+    lastSeenMs: 0,
+    state: "Running",
+    capabilities: { fans: { channels: 6, tier: "full", minPct: 20, maxPct: 100 }, maxLeaseMs: 30_000 },
+    periodMs: 1000,
+    temperatures: [
+      { id: "cpu0", role: "cpu", tempC: cpuC, quality: "ok", targetC: 90, criticalC: 97, required: true },
+      { id: "inlet", role: "inlet", tempC: 25, quality: "ok", targetC: 35, criticalC: 45, required: false },
+    ],
+    fanPct: 50,
+    pumpPct: undefined,
+    cpuUtilPct: 60,
+    diskMBps: 5,
+    powerW: 400,
+    mode: "remote",
+    ...over,
+  };
+}
+
+/** Runs `rounds` planning rounds one second apart; returns the last round's fan % per host. */
+function run(policy: MpcPolicy, views: (round: number) => HostView[], rounds: number, objective: HostObjective = ENERGY_OBJECTIVE, startMs = 0): Map<string, number | undefined> {
+  let last = new Map<string, number | undefined>();
+  for (let r = 0; r < rounds; r++) {
+    const hosts = views(r);
+    const out = policy.plan({ nowMs: startMs + r * 1000, hosts, objectives: new Map(hosts.map((h) => [h.hostId, objective])) });
+    last = new Map(out.map((p) => [p.hostId, p.setpoints.fanPct]));
+  }
+  return last;
+}
+
+describe("MPC choice", () => {
+  it("never picks a level whose predictions break a limit while a level that keeps them exists", () => {
+    const model = new FakeModel();
+    const candidates = candidateGrid(20, 100, 2.5);
+    let checked = 0;
+    for (let nowC = 50; nowC <= 100; nowC += 0.7) {
+      for (const slope of [0.2, 0.4, 0.6]) {
+        model.slopeCPerPct = slope;
+        const predictions = model.predictGrid(new Float32Array(), new Float32Array(4), candidates);
+        const choice = chooseFanPct(candidates, predictions, 0, { cpuNowC: nowC, driveNowC: Number.NaN, cpuLimitC: 88.5, driveLimitC: Infinity, previousPct: undefined, minPct: 20, maxPct: 100 }, TUNING);
+        const k = candidates.indexOf(choice.fanPct);
+        const predicted = HORIZONS.map((_, j) => nowC + (predictions[k * N_OUTPUTS + (CPU[j] ?? 0)] ?? 0));
+        const anyFeasible = candidates.some((_, c) => HORIZONS.every((h, j) => nowC + (predictions[c * N_OUTPUTS + (CPU[j] ?? 0)] ?? 0) <= limitAtC(88.5, nowC, h, 60)));
+        if (anyFeasible) {
+          expect(choice.feasible).toBe(true);
+          HORIZONS.forEach((h, j) => expect(predicted[j]).toBeLessThanOrEqual(limitAtC(88.5, nowC, h, 60) + 1e-9));
+        } else {
+          expect(choice.feasible).toBe(false);
+          expect(choice.fanPct).toBe(100);
+        }
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+
+  it("takes the cheapest feasible level: fan watts against the leakage a hotter die costs", () => {
+    const candidates = candidateGrid(20, 100, 2.5);
+    const predictions = new FakeModel(30, 0.4).predictGrid(new Float32Array(), new Float32Array(4), candidates);
+    // From 70 °C the limit 88.5 needs 30 − 0.4·f ≤ 18.5 → f ≥ 28.75; leakage makes somewhat more fan worth it.
+    const choice = chooseFanPct(candidates, predictions, 0, { cpuNowC: 70, driveNowC: Number.NaN, cpuLimitC: 88.5, driveLimitC: Infinity, previousPct: undefined, minPct: 20, maxPct: 100 }, TUNING);
+    expect(choice.fanPct).toBeGreaterThanOrEqual(30);
+    const noLeakage = chooseFanPct(candidates, predictions, 0, { cpuNowC: 70, driveNowC: Number.NaN, cpuLimitC: 88.5, driveLimitC: Infinity, previousPct: undefined, minPct: 20, maxPct: 100 }, { ...TUNING, energy: { ...MPC_DEFAULT_ENERGY, leakageAt85W: 0 } });
+    expect(noLeakage.fanPct).toBe(30);
+    expect(choice.fanPct).toBeGreaterThan(noLeakage.fanPct);
+  });
+
+  it("asks a reading above its limit to come down by the last horizon, not within ten seconds", () => {
+    expect(limitAtC(85, 80, 10, 60)).toBe(85);
+    expect(limitAtC(85, 91, 10, 60)).toBeCloseTo(90, 9);
+    expect(limitAtC(85, 91, 60, 60)).toBe(85);
+  });
+});
+
+describe("MPC policy", () => {
+  it("plans every host in one batched model call per round", () => {
+    const model = new FakeModel();
+    const policy = new MpcPolicy(model, { planPeriodMs: 1000 });
+    run(policy, () => [view("a", 70), view("b", 75), view("c", 80)], 70);
+    // The first 60 rounds fill each host's history (B2 plans them meanwhile); then one call per round.
+    expect(model.calls).toBe(10);
+  });
+
+  it("keeps the predicted CPU within target less its margin, and reacts to the headroom objective", () => {
+    // A hot plant: from 70 °C the reading heads for 110 − 0.3·fan, so the limit, not leakage, sets the fan.
+    const model = new FakeModel(40, 0.3);
+    const options = { planPeriodMs: 1000, cpuMarginC: 1.5 };
+    const energy = run(new MpcPolicy(model, options), () => [view("a", 70)], 70).get("a") ?? 0;
+    expect(70 + 40 - 0.3 * energy).toBeLessThanOrEqual(88.5 + 1e-9);
+    const headroom = run(new MpcPolicy(model, options), () => [view("a", 70)], 70, hostObjective("headroom", DEFAULT_OBJECTIVE_TUNING, 0)).get("a") ?? 0;
+    expect(headroom).toBeGreaterThan(energy);
+    expect(70 + 40 - 0.3 * headroom).toBeLessThanOrEqual(88.5 - DEFAULT_OBJECTIVE_TUNING.headroomC + 1e-9);
+  });
+
+  it("carries a load rise forward under the feed-forward objective only", () => {
+    const rising = (r: number) => [view("a", 70, { cpuUtilPct: Math.min(100, 20 + r) })];
+    const model = new FakeModel();
+    run(new MpcPolicy(model, { planPeriodMs: 1000 }), rising, 70);
+    const persistence = model.lastLoad[2] ?? 0;
+    run(new MpcPolicy(model, { planPeriodMs: 1000 }), rising, 70, hostObjective("feedforward", DEFAULT_OBJECTIVE_TUNING, 30));
+    expect(model.lastLoad[2] ?? 0).toBeGreaterThan(persistence + 10);
+  });
+
+  it("without a model (cold start) plans every host with B2 and says so", () => {
+    const lines: string[] = [];
+    const policy = new MpcPolicy(undefined, { planPeriodMs: 1000, log: (l) => lines.push(l) });
+    const out = run(policy, () => [view("a", 85)], 5);
+    expect(out.get("a")).toBeDefined();
+    expect(policy.fallbackOf("a")).toBe("cold-start");
+    expect(policy.fallbackShare()).toBe(1);
+    expect(lines.join("\n")).toMatch(/cold start/);
+  });
+
+  it("hands a host to B2 when its live prediction error grows, flags and logs it, and takes it back once the model is right again", () => {
+    const lines: string[] = [];
+    const model = new FakeModel(0, 0, 0);
+    const policy = new MpcPolicy(model, { planPeriodMs: 1000, log: (l) => lines.push(l) });
+    // Temperatures hold still and the model says so: it plans.
+    run(policy, () => [view("a", 80), view("b", 80)], 80);
+    expect(policy.fallbackOf("a")).toBeUndefined();
+    // Host a now heats while the model still says "no change": its error grows past the threshold.
+    const heating = (r: number) => [view("a", 80 + 0.5 * r), view("b", 80)];
+    run(policy, heating, 90, ENERGY_OBJECTIVE, 80_000);
+    expect(policy.fallbackOf("a")).toBe("prediction-error");
+    expect(policy.fallbackOf("b")).toBeUndefined();
+    expect(lines.some((l) => /host a falls back to B2/.test(l))).toBe(true);
+    // B2 still plans it: a fallback host is never left without a set-point.
+    expect(run(policy, () => [view("a", 125), view("b", 80)], 1, ENERGY_OBJECTIVE, 170_000).get("a")).toBeDefined();
+    // It steadies again: the error decays below the recovery threshold and the model plans it once more.
+    run(policy, () => [view("a", 95), view("b", 80)], 400, ENERGY_OBJECTIVE, 171_000);
+    expect(policy.fallbackOf("a")).toBeUndefined();
+    expect(lines.some((l) => /host a back on the model/.test(l))).toBe(true);
+  });
+
+  it("refuses a hold tolerance that would let a held level pass the target", () => {
+    expect(() => new MpcPolicy(new FakeModel(), { planPeriodMs: 1000, cpuMarginC: 1, holdToleranceC: 2 })).toThrow(/holdToleranceC/);
+  });
+});
