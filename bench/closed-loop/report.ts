@@ -130,6 +130,7 @@ const pct = (x: number | undefined): string => (x === undefined ? "–" : `${(x 
 export function formatSummary(summaries: readonly PolicySummary[], runs: number): string {
   const lines = [
     `Held-out totals (sum over held-out workloads × seeds, per host; ${runs} runs):`,
+    "",
     "| policy | cooling Wh | total Wh | over s | over K·h | >target s | throttle s | max overshoot °C | overshoot* °C | fan TV % | cooling vs B1 | cooling vs B2 | total vs B2 | saving counts |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
@@ -138,6 +139,7 @@ export function formatSummary(summaries: readonly PolicySummary[], runs: number)
       `| ${s.policy} | ${(s.coolingEnergyJ / 3600).toFixed(1)} | ${(s.totalEnergyJ / 3600).toFixed(0)} | ${s.overLimitS.toFixed(1)} | ${s.overLimitKh.toFixed(4)} | ${s.aboveTargetS.toFixed(0)} | ${s.throttleS.toFixed(1)} | ${s.maxOvershootC.toFixed(1)} | ${s.maxOvershootControllableC.toFixed(1)} | ${s.fanTotalVariationPct.toFixed(0)} | ${pct(s.coolingSavingVsB1)} | ${pct(s.coolingSavingVsB2)} | ${pct(s.totalSavingVsB2)} | ${s.savingCounts === undefined ? "–" : s.savingCounts ? "yes" : "no"} |`,
     );
   }
+  lines.push("");
   lines.push("(\"cooling vs B1\" is the saving: positive = less cooling energy than B1. overshoot*: over the hosts that can hold their target at the run's peak load and inlet with full fan.)");
   return lines.join("\n");
 }
