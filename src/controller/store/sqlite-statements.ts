@@ -1,22 +1,12 @@
 import type Database from "better-sqlite3";
 import type { FeatureRow, HostRow, RollupRow, TelemetryRow, TransitionRow } from "./sqlite-rows.js";
 
-export interface TelemetryInsert {
-  host: string;
-  boot: string;
-  seq: number;
-  ts: number;
-  period_ms: number;
-  mode: string;
-  fan_pct: number;
-  pump_pct: number | null;
-  cmd_seq: number | null;
-  dropped: number;
+/** A telemetry row as written: the stored message plus the columns roll-ups and range queries read. */
+export interface TelemetryInsert extends TelemetryRow {
   cpu_max_c: number | null;
   drive_max_c: number | null;
   cpu_util_pct: number | null;
   power_w: number | null;
-  readings: string;
 }
 
 export interface HostPresenceWrite {
