@@ -1,5 +1,6 @@
 import type { TemperatureLimit } from "../config/agent-schema.js";
 import type { SensorRole } from "../protocol/index.js";
+import { globMatch } from "./controlled-sensors.js";
 
 export type SensorRoleOf = (id: string) => SensorRole | undefined;
 
@@ -25,15 +26,5 @@ export function defaultSensorRole(id: string): SensorRole | undefined {
 
 /** Roles from the agent's temperature limits (first matching glob wins, as in the config), else by chip name. */
 export function sensorRoleResolver(limits: readonly Pick<TemperatureLimit, "match" | "role">[]): SensorRoleOf {
-  const compiled = limits.map((l) => ({ pattern: globToRegExp(l.match), role: l.role }));
-  return (id) => compiled.find((c) => c.pattern.test(id))?.role ?? defaultSensorRole(id);
-}
-
-/** "*" matches any run of characters; everything else is literal. */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .split("*")
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-    .join(".*");
-  return new RegExp(`^${body}$`);
+  return (id) => limits.find((l) => globMatch(l.match, id))?.role ?? defaultSensorRole(id);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PlausibilityChecker } from "../../src/agent/plausibility.js";
-import { globToRegExp, sensorRoleResolver } from "../../src/agent/plausibility-roles.js";
+import { globMatch } from "../../src/agent/controlled-sensors.js";
+import { sensorRoleResolver } from "../../src/agent/plausibility-roles.js";
 import { PlausibilityConfig } from "../../src/config/agent-schema.js";
 import type { RawReading } from "../../src/hardware/binding.js";
 import type { ReadingQuality } from "../../src/protocol/index.js";
@@ -105,7 +106,7 @@ describe("sensorRoleResolver", () => {
   });
 
   it("treats glob characters other than * literally", () => {
-    expect(globToRegExp("d5next:Flow speed [dL/h]").test("d5next:Flow speed [dL/h]")).toBe(true);
-    expect(globToRegExp("coretemp.*").test("coretempX0:Core 1")).toBe(false);
+    expect(globMatch("d5next:Flow speed [dL/h]", "d5next:Flow speed [dL/h]")).toBe(true);
+    expect(globMatch("coretemp.*", "coretempX0:Core 1")).toBe(false);
   });
 });
