@@ -45,6 +45,27 @@ export const CAPABILITY_TIERS = ["full", "floor", "monitor"] as const;
 export const CapabilityTier = z.enum(CAPABILITY_TIERS);
 export type CapabilityTier = z.infer<typeof CapabilityTier>;
 
+/**
+ * Conditions the agent detected and acts on by itself; reported while they last.
+ * - fan_failure: a fan's measured speed stays far below what it was commanded (the others are boosted);
+ * - pump_failure: a pump's measured speed or the coolant flow stays far below what it was commanded;
+ * - leak: a leak sensor (e.g. a CDU's leak register) reports liquid;
+ * - cannot_cool: a required temperature stays over its critical limit with every actuator at its maximum;
+ * - last_resort: the configured last-resort action ran.
+ */
+export const ALARM_KINDS = ["fan_failure", "pump_failure", "leak", "cannot_cool", "last_resort"] as const;
+export const AlarmKind = z.enum(ALARM_KINDS);
+export type AlarmKind = z.infer<typeof AlarmKind>;
+
+export const Alarm = z.object({
+  kind: AlarmKind,
+  /** The sensor, actuator channel or device the alarm is about. */
+  source: z.string().min(1).max(128),
+  /** When the agent first raised it (this boot). */
+  sinceMs: epochMs,
+});
+export type Alarm = z.infer<typeof Alarm>;
+
 export const Telemetry = z.object({
   v: z.literal(PROTOCOL_VERSION),
   host: hostId,
@@ -60,6 +81,13 @@ export const Telemetry = z.object({
   dropped: z.number().int().nonnegative(),
   /** What the agent may do with each actuator group right now (a BMC may refuse manual fan control). */
   tiers: z.object({ fans: CapabilityTier, pump: CapabilityTier.optional() }).optional(),
+  /** Active alarms; absent or empty when there are none. */
+  alarms: z.array(Alarm).max(64).optional(),
+  /**
+   * true when the message was held in the agent's outbox while the broker was away and is sent late:
+   * the controller stores it but does not plan on it.
+   */
+  historical: z.literal(true).optional(),
   readings: z.array(Reading).max(512),
 });
 export type Telemetry = z.infer<typeof Telemetry>;
