@@ -66,6 +66,8 @@ export async function startMosquitto(extraConfig: string[] = []): Promise<Mosqui
       "allow_anonymous true",
       "persistence true",
       `persistence_location ${dir}/`,
+      // As config/mosquitto/*.conf: hold a restarting controller's telemetry, not just mosquitto's default 1000.
+      "max_queued_messages 1000000",
       "log_dest stderr",
       "log_type error",
       "log_type warning",

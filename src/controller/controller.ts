@@ -63,6 +63,8 @@ export class FleetController implements FleetReadModel {
       this.handleChanges(this.registry.applyHostState(state, deps.clock.nowMs(), true));
     });
     this.ingest.onTelemetry((telemetry) => {
+      // Replayed from an agent's outbox: stored, but too old to plan on or to move the host's state.
+      if (telemetry.historical) return;
       const { features, changes } = this.registry.applyTelemetry(telemetry, deps.clock.nowMs());
       if (features) this.storeInBackground("features", deps.store.appendFeatures([features]));
       this.handleChanges(changes);
@@ -95,7 +97,15 @@ export class FleetController implements FleetReadModel {
       ...tls,
     });
     this.client = client;
-    client.on("message", (topic, payload) => this.ingest.handle(topic, payload));
+    // mqtt.js sends the PUBACK of a QoS 1 message when handleMessage calls back: only once the store has it,
+    // so a controller killed mid-ingest loses nothing the broker counts as delivered (the rest is redelivered
+    // to this persistent session and deduplicated). mqtt.js handles one message at a time in this path.
+    client.handleMessage = (packet, done) => {
+      this.ingest.handleDurably(packet.topic, packet.payload).then(
+        () => done(),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      );
+    };
     client.on("error", (err) => logger.warn({ err: err.message, broker: config.broker.url }, "broker connection error"));
     client.on("connect", (connack) => {
       logger.info({ broker: config.broker.url, sessionPresent: connack.sessionPresent }, "controller connected to broker");

@@ -121,6 +121,16 @@ export function describeTelemetryStoreContract(label: string, open: () => Promis
         expect(await store.telemetryRange("r740-01", T0 + 1_000, T0 + 1_001)).toEqual([msgs[1]]);
       });
 
+      it("keeps a message's tiers, alarms and historical mark", async () => {
+        const full = telemetry("r750-01", 7, {
+          tiers: { fans: "monitor", pump: "full" },
+          alarms: [{ kind: "leak", source: "cdu:tray_leak", sinceMs: T0 + 3_000 }],
+          historical: true,
+        });
+        await store.appendTelemetry([full, telemetry("r750-01", 8)]);
+        expect(await store.telemetryRange("r750-01", T0, T0 + 10_000)).toEqual([full, telemetry("r750-01", 8)]);
+      });
+
       it("orders by agent timestamp, not by seq or arrival", async () => {
         await store.appendTelemetry([telemetry("r740-01", 1, { ts: T0 + 9_000 }), telemetry("r740-01", 2, { ts: T0 + 1_000 })]);
         expect((await store.telemetryRange("r740-01", T0, T0 + 10_000)).map((t) => t.seq)).toEqual([2, 1]);

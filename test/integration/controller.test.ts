@@ -1,5 +1,6 @@
 import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { FakeHost } from "../../bench/fake-host.js";
 import { createWorkload } from "../../firmware-sim/index.js";
 import type { HostStateName } from "../../src/controller/types.js";
 import { encode, hostTopic, type Telemetry } from "../../src/protocol/index.js";
@@ -71,6 +72,38 @@ describe("controller with a real mosquitto, simulated hosts and real agents", ()
     const stats = h.controller.ingestStats();
     expect(stats.pending).toBe(0);
     expect(stats.stored).toBe([...h.agents.values()].reduce((n, a) => n + a.counters.ticks, 0));
+  });
+
+  it("stores telemetry replayed from an agent's outbox but neither plans nor changes state on it", async () => {
+    const h = await fleet({ hosts: 1 });
+    await h.period(2);
+    const late = new FakeHost("late-01", 1);
+    const live = new FakeHost("live-01", 2);
+    const commandsTo: string[] = [];
+    const client = await mqtt.connectAsync(broker.url);
+    client.on("message", (topic) => commandsTo.push(topic.split("/")[2] ?? ""));
+    await client.subscribeAsync("coolfleet/v1/+/cmd", { qos: 1 });
+    const nowMs = h.clock.nowMs();
+    for (const host of [late, live]) await client.publishAsync(hostTopic(host.hostId, "state"), encode(host.birth(nowMs)), { qos: 1, retain: true });
+    await h.until("both births stored", () => h.controller.host("late-01") !== undefined && h.controller.host("live-01") !== undefined);
+    const historical: Telemetry[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t: Telemetry = { ...late.telemetry(nowMs - 60_000 + i * 1000), historical: true };
+      historical.push(t);
+      await client.publishAsync(hostTopic(late.hostId, "telemetry"), encode(t), { qos: 1 });
+      await client.publishAsync(hostTopic(live.hostId, "telemetry"), encode(live.telemetry(nowMs + i * 1000)), { qos: 1 });
+    }
+    await h.until("all six stored", () => h.controller.ingestStats().stored >= 6 + 2 * 1);
+    // Planning runs on the controller's clock.
+    await h.period(2);
+    await h.until("the live host commanded", () => commandsTo.includes("live-01"));
+    await client.endAsync();
+    expect(await h.store.telemetryRange("late-01", 0, Number.MAX_SAFE_INTEGER)).toEqual(historical);
+    expect(commandsTo).not.toContain("late-01");
+    // Its view still shows only the birth: no readings, no outputs.
+    expect(h.controller.host("late-01")?.view).toMatchObject({ fanPct: undefined, mode: undefined });
+    expect(h.controller.host("late-01")?.view.temperatures.map((x) => x.tempC)).toEqual([null, null]);
+    expect(h.controller.host("live-01")?.view.fanPct).toBe(45);
   });
 
   it("counts bad payloads by reason and keeps going", async () => {

@@ -219,6 +219,48 @@ describe("TelemetryIngest", () => {
     expect(ingest.stats()).toMatchObject({ stored: 1, pending: 0, failedWrites: 3 });
   });
 
+  describe("handleDurably: resolves only once the store has the message", () => {
+    it("stores at once, without waiting for the flush timer", async () => {
+      await ingest.handleDurably(topic("telemetry"), payload(telemetry(HOST, 1)));
+      expect(ingest.stats()).toMatchObject({ stored: 1, pending: 0 });
+      await ingest.handleDurably(topic("state"), payload(birth(HOST)));
+      expect(ingest.stats().pendingWrites).toBe(0);
+      expect(seen.states).toHaveLength(1);
+    });
+
+    it("waits while the store fails and resolves after the retry that stores it", async () => {
+      store.failAppends = 2;
+      let resolved = false;
+      const done = ingest.handleDurably(topic("telemetry"), payload(telemetry(HOST, 1))).then(() => (resolved = true));
+      await settled();
+      expect(resolved).toBe(false);
+      clock.advance(200);
+      await settled();
+      expect(resolved).toBe(false);
+      expect(store.appendCalls.length).toBeGreaterThanOrEqual(2);
+      clock.advance(400);
+      await settled();
+      await done;
+      expect(ingest.stats()).toMatchObject({ stored: 1, pending: 0 });
+    });
+
+    it("a redelivered copy waits for the first copy's write; a rejected message resolves at once", async () => {
+      store.failAppends = 1;
+      let firstDone = false;
+      let copyDone = false;
+      void ingest.handleDurably(topic("telemetry"), payload(telemetry(HOST, 1))).then(() => (firstDone = true));
+      void ingest.handleDurably(topic("telemetry"), payload(telemetry(HOST, 1))).then(() => (copyDone = true));
+      await ingest.handleDurably(topic("telemetry"), "not json");
+      expect(ingest.stats().rejected.bad_json).toBe(1);
+      await settled();
+      expect([firstDone, copyDone]).toEqual([false, false]);
+      clock.advance(200);
+      await settled();
+      expect([firstDone, copyDone]).toEqual([true, true]);
+      expect(ingest.stats()).toMatchObject({ stored: 1, duplicates: 1 });
+    });
+  });
+
   it("rejects an explicit flush while the store fails, and stores everything on the next", async () => {
     store.failAppends = 1;
     ingest.handle(topic("telemetry"), payload(telemetry(HOST, 1)));

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { migrate } from "../../src/controller/store/sqlite-migrate.js";
+import { MIGRATIONS } from "../../src/controller/store/sqlite-schema.js";
 import { SqliteTelemetryStore } from "../../src/controller/store/sqlite-telemetry-store.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { birth, describeTelemetryStoreContract, features, T0, telemetry } from "../contract/store-contract.js";
@@ -48,14 +50,17 @@ describe("SqliteTelemetryStore", () => {
     await writer.close();
   });
 
-  it("opens in WAL mode with foreign keys and records schema version 1 once", async () => {
+  it("opens in WAL mode with foreign keys and records each schema version once", async () => {
     const path = freshFile();
     await new SqliteTelemetryStore(path, { clock: new ManualClock(T0) }).close();
     await new SqliteTelemetryStore(path).close();
     const db = new Database(path, { readonly: true });
     try {
       expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
-      expect(db.prepare("SELECT version, applied_at_ms AS appliedAtMs FROM schema_version").all()).toEqual([{ version: 1, appliedAtMs: T0 }]);
+      expect(db.prepare("SELECT version, applied_at_ms AS appliedAtMs FROM schema_version").all()).toEqual([
+        { version: 1, appliedAtMs: T0 },
+        { version: 2, appliedAtMs: T0 },
+      ]);
     } finally {
       db.close();
     }
@@ -67,7 +72,27 @@ describe("SqliteTelemetryStore", () => {
     const db = new Database(path);
     db.prepare("INSERT INTO schema_version (version, applied_at_ms) VALUES (99, 0)").run();
     db.close();
-    expect(() => new SqliteTelemetryStore(path)).toThrow(new RegExp(`store ${path}: schema version 99 is newer than this coolfleet knows \\(1\\)`));
+    expect(() => new SqliteTelemetryStore(path)).toThrow(new RegExp(`store ${path}: schema version 99 is newer than this coolfleet knows \\(2\\)`));
+  });
+
+  it("upgrades a version 1 database in place: its telemetry reads back, new messages keep alarms and the historical mark", async () => {
+    const path = freshFile();
+    const v1 = new Database(path);
+    migrate(v1, MIGRATIONS.slice(0, 1), 0, path);
+    v1.prepare("INSERT INTO hosts (host_id, state) VALUES ('r740-01', 'Setup')").run();
+    v1.prepare(
+      `INSERT INTO telemetry (host, boot, seq, ts, period_ms, mode, fan_pct, pump_pct, cmd_seq, dropped, readings)
+       VALUES ('r740-01', @boot, 0, @ts, 1000, 'local', 40, NULL, NULL, 0, @readings)`,
+    ).run({ boot: telemetry("r740-01", 0).boot, ts: telemetry("r740-01", 0).ts, readings: JSON.stringify(telemetry("r740-01", 0).readings) });
+    v1.close();
+    const store = new SqliteTelemetryStore(path);
+    try {
+      const late = telemetry("r740-01", 1, { historical: true, alarms: [{ kind: "fan_failure", source: "fan3", sinceMs: T0 }] });
+      await store.appendTelemetry([late]);
+      expect(await store.telemetryRange("r740-01", T0 - 1, T0 + 10_000)).toEqual([telemetry("r740-01", 0), late]);
+    } finally {
+      await store.close();
+    }
   });
 
   it("rejects (does not throw) once closed", async () => {

@@ -136,6 +136,25 @@ export class TelemetryIngest {
     }
   }
 
+  /**
+   * Feeds one MQTT message and resolves once the store has it (telemetry appended, presence or ack written),
+   * or at once when the message is rejected or already stored. The controller acknowledges a QoS 1 message to
+   * the broker only after this resolves, so a crash loses nothing the broker considers delivered: whatever was
+   * not acknowledged is redelivered on the next connection and deduplicated. While the store fails, it waits
+   * (the retry timers keep trying) and so holds back the broker. Never rejects.
+   */
+  async handleDurably(topic: string, payload: Buffer | string): Promise<void> {
+    let kind: string | undefined;
+    try {
+      kind = this.route(topic, payload);
+    } catch (err) {
+      this.logger.error({ err, topic }, "ingest: unexpected error handling a message");
+      return;
+    }
+    if (kind === undefined) return;
+    await this.untilStored(kind === "telemetry" ? () => this.batcher.flush() : () => this.writes.flush());
+  }
+
   /** Stores everything accepted so far; rejects if the store fails (nothing is dropped; timers retry). */
   async flush(): Promise<void> {
     await Promise.all([this.batcher.flush(), this.writes.flush()]);
@@ -164,23 +183,45 @@ export class TelemetryIngest {
     };
   }
 
-  private route(topic: string, payload: Buffer | string): void {
-    if (this.closed) return this.reject("closed", topic, "ingest is closed");
-    const parsed = parseTopic(topic);
-    if (!parsed) return this.reject(topicRejectReason(topic), topic, "not a coolfleet/v1/<host>/{telemetry,state,ack} topic");
-    switch (parsed.kind) {
-      case "telemetry":
-        return this.acceptTelemetry(parsed.hostId, topic, payload);
-      case "state":
-        return this.acceptHostState(parsed.hostId, topic, payload);
-      case "ack":
-        return this.acceptAck(parsed.hostId, topic, payload);
-      default:
-        return this.reject("unknown_kind", topic, `the controller does not ingest "${parsed.kind}" messages`);
+  /** Retries a flush until it succeeds or ingest is closed; a failed flush keeps its work for the retry timer. */
+  private async untilStored(flush: () => Promise<void>): Promise<void> {
+    for (;;) {
+      try {
+        await flush();
+        return;
+      } catch {
+        if (this.closed) return;
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.options.retryMs));
+      }
     }
   }
 
-  private acceptTelemetry(topicHost: string, topic: string, payload: Buffer | string): void {
+  /** Routes a message; returns the kind that now waits for the store, or undefined when nothing does. */
+  private route(topic: string, payload: Buffer | string): "telemetry" | "write" | undefined {
+    if (this.closed) {
+      this.reject("closed", topic, "ingest is closed");
+      return undefined;
+    }
+    const parsed = parseTopic(topic);
+    if (!parsed) {
+      this.reject(topicRejectReason(topic), topic, "not a coolfleet/v1/<host>/{telemetry,state,ack} topic");
+      return undefined;
+    }
+    switch (parsed.kind) {
+      case "telemetry":
+        return this.acceptTelemetry(parsed.hostId, topic, payload) ? "telemetry" : undefined;
+      case "state":
+        return this.acceptHostState(parsed.hostId, topic, payload) ? "write" : undefined;
+      case "ack":
+        return this.acceptAck(parsed.hostId, topic, payload) ? "write" : undefined;
+      default:
+        this.reject("unknown_kind", topic, `the controller does not ingest "${parsed.kind}" messages`);
+        return undefined;
+    }
+  }
+
+  /** True when the message now waits in the batcher, or an earlier copy may still (a window duplicate). */
+  private acceptTelemetry(topicHost: string, topic: string, payload: Buffer | string): boolean {
     const decoded = decodeFor(decodeTelemetry, payload);
     if (!decoded.ok) return this.reject(decoded.reason, topic, decoded.detail);
     const t = decoded.value;
@@ -188,7 +229,8 @@ export class TelemetryIngest {
     const key = telemetryKey(t.host, t.boot, t.seq);
     if (this.recent.has(key)) {
       this.windowDuplicateCount++;
-      return;
+      // The first copy may not be stored yet: a durable caller waits for it as for its own.
+      return true;
     }
     if (this.batcher.pending >= this.options.maxPending) {
       return this.reject("overload", topic, `${this.batcher.pending} messages already wait for the store`);
@@ -197,9 +239,10 @@ export class TelemetryIngest {
     this.acceptedCount++;
     this.batcher.add(t);
     this.telemetryListeners.emit(t);
+    return true;
   }
 
-  private acceptHostState(topicHost: string, topic: string, payload: Buffer | string): void {
+  private acceptHostState(topicHost: string, topic: string, payload: Buffer | string): boolean {
     const decoded = decodeFor(decodeHostState, payload);
     if (!decoded.ok) return this.reject(decoded.reason, topic, decoded.detail);
     const state = decoded.value;
@@ -209,9 +252,10 @@ export class TelemetryIngest {
       if (applied) this.hostStateListeners.emit(state);
       else this.staleStateCount++;
     });
+    return true;
   }
 
-  private acceptAck(topicHost: string, topic: string, payload: Buffer | string): void {
+  private acceptAck(topicHost: string, topic: string, payload: Buffer | string): boolean {
     const decoded = decodeFor(decodeAck, payload);
     if (!decoded.ok) return this.reject(decoded.reason, topic, decoded.detail);
     const ack = decoded.value;
@@ -223,16 +267,19 @@ export class TelemetryIngest {
       if (match.outcome === "repeat") this.repeatAckCount++;
       else this.ackListeners.emit(ack, match.latencyMs);
     });
+    return true;
   }
 
-  private rejectHostMismatch(topic: string, payloadHost: string): void {
-    this.reject("host_mismatch", topic, `payload is from host "${payloadHost}"`);
+  private rejectHostMismatch(topic: string, payloadHost: string): false {
+    return this.reject("host_mismatch", topic, `payload is from host "${payloadHost}"`);
   }
 
-  private reject(reason: RejectReason, topic: string, detail: string): void {
+  /** Counts and logs a rejected message; returns false so an accept path can `return this.reject(…)`. */
+  private reject(reason: RejectReason, topic: string, detail: string): false {
     this.rejected[reason]++;
     // The first of each kind is worth a warning; a flood of the same is not worth a log line each.
     if (this.rejected[reason] === 1) this.logger.warn({ reason, topic, detail }, "ingest rejected a message (further ones of this reason at debug)");
     else this.logger.debug({ reason, topic, detail }, "ingest rejected a message");
+    return false;
   }
 }

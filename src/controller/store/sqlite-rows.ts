@@ -1,6 +1,7 @@
 import {
   PROTOCOL_VERSION,
   type ControlMode,
+  type Alarm,
   type HostBirth,
   type Reading,
   type Telemetry,
@@ -45,6 +46,9 @@ export interface TelemetryRow {
   cmd_seq: number | null;
   dropped: number;
   readings: string;
+  tiers_json: string | null;
+  alarms_json: string | null;
+  historical: number;
 }
 
 /** Rebuilds the message as the agent sent it (same fields, schema key order). */
@@ -62,6 +66,9 @@ export function toTelemetry(row: TelemetryRow): Telemetry {
     readings: JSON.parse(row.readings) as Reading[],
   };
   if (row.cmd_seq !== null) t.cmdSeq = row.cmd_seq;
+  if (row.tiers_json !== null) t.tiers = JSON.parse(row.tiers_json) as NonNullable<Telemetry["tiers"]>;
+  if (row.alarms_json !== null) t.alarms = JSON.parse(row.alarms_json) as Alarm[];
+  if (row.historical === 1) t.historical = true;
   return t;
 }
 

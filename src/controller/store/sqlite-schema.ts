@@ -141,4 +141,14 @@ CREATE TABLE rollup_progress (
 ) STRICT;
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, sql: V1 }];
+/** The message's optional parts that v1 did not keep: capability tiers, alarms, and the historical mark. */
+const V2 = `
+ALTER TABLE telemetry ADD COLUMN tiers_json TEXT;
+ALTER TABLE telemetry ADD COLUMN alarms_json TEXT;
+ALTER TABLE telemetry ADD COLUMN historical INTEGER NOT NULL DEFAULT 0;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, sql: V1 },
+  { version: 2, sql: V2 },
+];

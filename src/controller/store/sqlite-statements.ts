@@ -54,7 +54,7 @@ export interface RangeParams {
   to: number;
 }
 
-const TELEMETRY_COLUMNS = "host, boot, seq, ts, period_ms, mode, fan_pct, pump_pct, cmd_seq, dropped, readings";
+const TELEMETRY_COLUMNS = "host, boot, seq, ts, period_ms, mode, fan_pct, pump_pct, cmd_seq, dropped, readings, tiers_json, alarms_json, historical";
 const FEATURE_COLUMNS =
   "host, window_start_ms, window_end_ms, samples, cpu_margin_c, drive_margin_c, cpu_max_c, drive_max_c, inlet_c, " +
   "cpu_util_mean_pct, cpu_util_slope_pct_per_min, disk_mbps_mean, fan_pct_mean, pump_pct_mean, power_w_mean, " +
@@ -84,7 +84,7 @@ export function prepareStatements(db: Database.Database) {
     insertTelemetry: db.prepare<[TelemetryInsert]>(
       `INSERT OR IGNORE INTO telemetry (${TELEMETRY_COLUMNS}, cpu_max_c, drive_max_c, cpu_util_pct, power_w)
        VALUES (@host, @boot, @seq, @ts, @period_ms, @mode, @fan_pct, @pump_pct, @cmd_seq, @dropped, @readings,
-               @cpu_max_c, @drive_max_c, @cpu_util_pct, @power_w)`,
+               @tiers_json, @alarms_json, @historical, @cpu_max_c, @drive_max_c, @cpu_util_pct, @power_w)`,
     ),
     telemetryRange: db.prepare<[RangeParams & { limit: number }], TelemetryRow>(
       `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE host = @host AND ts >= @from AND ts < @to

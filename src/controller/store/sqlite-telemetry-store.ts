@@ -132,6 +132,9 @@ export class SqliteTelemetryStore implements TelemetryStore {
             cpu_util_pct: summary.cpuUtilPct,
             power_w: summary.powerW,
             readings: JSON.stringify(t.readings),
+            tiers_json: t.tiers ? JSON.stringify(t.tiers) : null,
+            alarms_json: t.alarms ? JSON.stringify(t.alarms) : null,
+            historical: t.historical ? 1 : 0,
           }).changes;
         }
         return { inserted, duplicates: batch.length - inserted };
