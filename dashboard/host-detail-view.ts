@@ -174,6 +174,9 @@ export class HostDetailView {
     this.facts.replaceChildren(
       fact("Link", view.online ? "online" : "offline", "link", { "data-online": String(view.online) }),
       fact("Mode", view.mode ?? DASH, "mode", { "data-mode": view.mode ?? "none" }),
+      fact("Alarms", view.alarms && view.alarms.length > 0 ? view.alarms.map((a) => `${a.kind} (${a.source})`).join(", ") : "none", "alarms", {
+        "data-alarms": String(view.alarms?.length ?? 0),
+      }),
       fact(
         "Hottest",
         t ? `${t.id} ${formatTempC(t.tempC)} (${formatMarginK(t.tempC - t.targetC)})` : DASH,

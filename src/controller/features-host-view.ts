@@ -25,6 +25,7 @@ export function hostViewFrom(birth: HostBirth, telemetry: Telemetry | undefined)
     diskMBps: telemetry ? trustedReading(telemetry, DISK_TOTAL_READING_ID, "disk") : null,
     powerW: telemetry ? hostPowerW(telemetry.readings) : null,
     mode: telemetry?.mode,
+    alarms: telemetry?.alarms ?? [],
   };
 }
 

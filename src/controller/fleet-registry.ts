@@ -76,6 +76,12 @@ export class FleetRegistry {
     host.silent = false;
     const features = host.features?.push(telemetry);
     const changes = features ? this.apply(host, { type: "features", atMs: features.windowEndMs, features }) : [];
+    // A cooling fault the agent reports (failed fan or pump, leak, a host it cannot cool) holds the host in Error
+    // for as long as it lasts: every message carrying one restarts the recovery hold.
+    if (telemetry.alarms && telemetry.alarms.length > 0) {
+      const detail = telemetry.alarms.map((a) => `${a.kind} (${a.source})`).join(", ");
+      changes.push(...this.apply(host, { type: "actuatorFault", atMs: telemetry.ts, detail: `agent reports ${detail}` }));
+    }
     return { features, changes };
   }
 
@@ -118,7 +124,7 @@ export class FleetRegistry {
       return {
         hostId: host.hostId, online, boot: undefined, lastSeenMs: host.latest?.ts, state: host.machine.name, capabilities: undefined,
         periodMs: host.latest?.periodMs ?? 1000, temperatures: [], fanPct: host.latest?.outputs.fanPct, pumpPct: host.latest?.outputs.pumpPct,
-        cpuUtilPct: null, diskMBps: null, powerW: null, mode: host.latest?.mode,
+        cpuUtilPct: null, diskMBps: null, powerW: null, mode: host.latest?.mode, alarms: host.latest?.alarms ?? [],
       };
     }
     const latest = host.latest && host.latest.boot === host.birth.boot ? host.latest : undefined;

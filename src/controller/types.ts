@@ -1,4 +1,4 @@
-import type { Capabilities, ControlMode, ReadingQuality, SensorRole, Setpoints } from "../protocol/index.js";
+import type { Alarm, Capabilities, ControlMode, ReadingQuality, SensorRole, Setpoints } from "../protocol/index.js";
 
 /**
  * Shared controller-side vocabulary: what ingest derives from telemetry, what the host state machine and the
@@ -66,6 +66,8 @@ export interface HostView {
   diskMBps: number | null;
   powerW: number | null;
   mode: ControlMode | undefined;
+  /** The agent's active alarms, from its latest telemetry (absent: none known). */
+  alarms?: Alarm[];
 }
 
 /** What a planning policy proposes for one host. */

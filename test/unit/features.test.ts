@@ -233,7 +233,10 @@ describe("hostViewFrom", () => {
       diskMBps: null,
       powerW: 310,
       mode: "local",
+      alarms: [],
     });
+    const alarms = [{ kind: "fan_failure" as const, source: "nct6798:fan3", sinceMs: 1 }];
+    expect(hostViewFrom(BIRTH, { ...telemetry, alarms }).alarms).toEqual(alarms);
   });
 
   it("without telemetry reports every controlled temperature missing", () => {
