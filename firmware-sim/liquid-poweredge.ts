@@ -46,6 +46,7 @@ export class SimulatedLiquidPowerEdge {
       profile: physics.profile,
       snapshot: (): SimSnapshot => physics.snapshot(),
       setFanDead: (index: number, dead: boolean): void => physics.setFanDead(index, dead),
+      setFanHealth: (index: number, healthFraction: number): void => physics.setFanHealth(index, healthFraction),
       step: (dtS: number, inputs: SimInputs): void => physics.step(dtS, { ...inputs, ...(this.pumpCmdPct !== undefined ? { pumpCmdPct: this.pumpCmdPct } : {}) }),
     };
     this.cdu = new SimulatedCdu({ map: loadRegisterMap(opts.map ?? "orv3-rpu"), physics: pumpSide, clock: opts.clock });

@@ -241,6 +241,25 @@ export class SimulatedBmc {
     this.host.setFanDead(fanIndex, dead);
   }
 
+  /**
+   * Fails one fan (0-based) of the host behind the BMC: seized (0 RPM) without rpmFraction, else it reaches only
+   * that fraction of its commanded speed. The fan sensors read the physics, so "Fan<n> RPM" shows it.
+   */
+  failFan(fanIndex: number, opts: { rpmFraction?: number } = {}): void {
+    const fraction = opts.rpmFraction ?? 0;
+    if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`simulated BMC: rpmFraction must be in [0, 1), got ${fraction}`);
+    if (fraction === 0) return this.setFanDead(fanIndex, true);
+    this.setFanDead(fanIndex, false);
+    if (!this.host.setFanHealth) throw new RangeError("simulated BMC: this host's physics can only seize a fan (rpmFraction 0)");
+    this.host.setFanHealth(fanIndex, fraction);
+  }
+
+  /** Undoes failFan: the fan follows its command again. */
+  restoreFan(fanIndex: number): void {
+    this.setFanDead(fanIndex, false);
+    this.host.setFanHealth?.(fanIndex, 1);
+  }
+
   /** Every sensor as ipmitool will print it right now. */
   sensorViews(): BmcSensorView[] {
     return this.sensors.sensors.map((s) => ({

@@ -11,6 +11,8 @@ export interface PhysicsHost {
   step(dtS: number, inputs: SimInputs): void;
   snapshot(): SimSnapshot;
   setFanDead(index: number, dead: boolean): void;
+  /** A partly failed fan: it reaches this fraction of its commanded speed (SimHost has it; stand-ins may not). */
+  setFanHealth?(index: number, healthFraction: number): void;
 }
 
 /** The parts of a host profile that shape the device tree. */

@@ -14,6 +14,8 @@ export interface SensorAttrSpec {
   read: (snap: SimSnapshot) => number;
   /** Tachometer-style quantisation for fan channels of Super-I/O chips. */
   tach?: boolean;
+  /** The chassis fan (0-based) whose speed this channel reports, for fan tachometers. */
+  fanIndex?: number;
 }
 
 /** What a writable control channel drives. */
@@ -105,7 +107,7 @@ function superIoChip(profile: DeviceProfile): ChipSpec {
   const sensors: SensorAttrSpec[] = [temp("temp1", "SYSTIN", (s) => s.inletC), temp("temp2", "Exhaust", (s) => s.exhaustC)];
   const controls: ControlSpec[] = [];
   for (let i = 0; i < profile.fans.count; i++) {
-    sensors.push({ prefix: `fan${i + 1}`, file: `fan${i + 1}_input`, quantity: "fan", read: (s) => fanRpm(s, i), tach: true });
+    sensors.push({ prefix: `fan${i + 1}`, file: `fan${i + 1}_input`, quantity: "fan", read: (s) => fanRpm(s, i), tach: true, fanIndex: i });
     controls.push({ kind: "pwm", channel: i + 1, target: { kind: "fan", index: i } });
   }
   return { id: "nct6798", name: "nct6798", devicePath: SUPER_IO_DEVICE, staticFiles: {}, sensors, controls };
@@ -152,7 +154,7 @@ function applesmcChip(profile: DeviceProfile): ChipSpec {
     const fanMaxRpm = profile.fans.maxRpmByFan?.[i] ?? profile.fans.maxRpm;
     const maxRpm = Math.round(fanMaxRpm);
     const minRpm = Math.round((profile.fans.minPct / 100) * fanMaxRpm);
-    sensors.push({ prefix: `fan${n}`, file: `fan${n}_input`, label: smcFanLabel(i, profile.fans.count), quantity: "fan", read: (s) => fanRpm(s, i) });
+    sensors.push({ prefix: `fan${n}`, file: `fan${n}_input`, label: smcFanLabel(i, profile.fans.count), quantity: "fan", read: (s) => fanRpm(s, i), fanIndex: i });
     staticFiles[`fan${n}_min`] = `${minRpm}\n`;
     staticFiles[`fan${n}_max`] = `${maxRpm}\n`;
     controls.push({ kind: "smc", channel: n, fanIndex: i, minRpm, maxRpm });

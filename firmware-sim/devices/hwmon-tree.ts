@@ -49,6 +49,8 @@ export class HwmonTree {
   readonly chips: HwmonChipInfo[] = [];
   readonly sensors: SensorChannel[] = [];
   readonly controls: FanControl[] = [];
+  /** Sensor id of each fan tachometer → the fan (0-based) it reports. */
+  readonly fanTachs = new Map<string, number>();
   private readonly published: PublishedSensor[] = [];
   private readonly files: SysfsFiles;
 
@@ -125,6 +127,7 @@ export class HwmonTree {
       averageOverS: attr.quantity === "power" ? 1 : 0,
     });
     this.sensors.push(channel);
+    if (attr.fanIndex !== undefined) this.fanTachs.set(id, attr.fanIndex);
     this.published.push({ channel, path: join(info.hwmonDir, attr.file), spec: attr });
   }
 }

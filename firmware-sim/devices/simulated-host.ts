@@ -172,10 +172,51 @@ export class SimulatedHostDevice {
 
   /** A dead fan stops (its RPM reads 0) whatever it is commanded. */
   setFanDead(index: number, dead: boolean): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.profile.fans.count) {
-      throw new CoolfleetError(ErrorCode.UsageInvalid, `host ${this.hostId} has fans 0..${this.profile.fans.count - 1}, not ${index}`);
+    this.physics.setFanDead(this.fanIndexOf(index), dead);
+  }
+
+  /**
+   * Fails one fan, by index (0-based) or by its tachometer's selector ("nct6798:fan3", "applesmc:Blower"): with no
+   * rpmFraction its rotor is seized (0 RPM, no airflow); with rpmFraction f (0..1) it reaches only f of its
+   * commanded speed, and its RPM and airflow follow. Shows from the next step. Returns the fan's index.
+   */
+  failFan(fan: number | string, opts: { rpmFraction?: number } = {}): number {
+    const index = this.fanIndexOf(fan);
+    const fraction = opts.rpmFraction ?? 0;
+    if (!(fraction >= 0 && fraction < 1)) throw new CoolfleetError(ErrorCode.UsageInvalid, `failFan: rpmFraction must be in [0, 1), got ${fraction}`);
+    if (fraction === 0) this.physics.setFanDead(index, true);
+    else if (this.physics.setFanHealth) this.physics.setFanHealth(index, fraction);
+    else throw new CoolfleetError(ErrorCode.UsageInvalid, `host ${this.hostId}: this physics can only seize a fan (rpmFraction 0)`);
+    this.logger?.info({ hostId: this.hostId, fan: index, rpmFraction: fraction }, "sim: fan failed");
+    return index;
+  }
+
+  /** Undoes failFan (and setFanDead): the fan follows its command again. Returns the fan's index. */
+  restoreFan(fan: number | string): number {
+    const index = this.fanIndexOf(fan);
+    if (this.physics.setFanHealth) this.physics.setFanHealth(index, 1);
+    else this.physics.setFanDead(index, false);
+    return index;
+  }
+
+  /** A fan index from an index or from the selector of its tachometer (nct6798:fanN, applesmc:fanN or its label). */
+  private fanIndexOf(fan: number | string): number {
+    const count = this.profile.fans.count;
+    if (typeof fan === "number") {
+      if (!Number.isInteger(fan) || fan < 0 || fan >= count) {
+        throw new CoolfleetError(ErrorCode.UsageInvalid, `host ${this.hostId} has fans 0..${count - 1}, not ${fan}`);
+      }
+      return fan;
     }
-    this.physics.setFanDead(index, dead);
+    const tachs = this.select(fan).flatMap((channel) => {
+      const index = this.tree.fanTachs.get(channel.id);
+      return index === undefined ? [] : [index];
+    });
+    const index = tachs[0];
+    if (tachs.length !== 1 || index === undefined || index >= count) {
+      throw new CoolfleetError(ErrorCode.UsageInvalid, `"${fan}" on host ${this.hostId} must select exactly one fan tachometer (e.g. "nct6798:fan3"); it selects ${tachs.length}`);
+    }
+    return index;
   }
 
   private inputsAt(tS: number, firmwareFanPct: number): SimInputs {

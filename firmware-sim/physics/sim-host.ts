@@ -70,7 +70,8 @@ export class SimHost {
   private inletC: number;
   private exhaustC = 0;
   private readonly fanSpeedFracs: number[];
-  private readonly deadFans: boolean[];
+  /** Per fan, the fraction of its commanded speed it reaches: 1 healthy, 0 rotor seized. */
+  private readonly fanHealth: number[];
   private pumpFrac: number;
   private pumpHealth = 1;
   private throttleEnabled = true;
@@ -98,7 +99,7 @@ export class SimHost {
     const solution =
       initial.fanPct === undefined ? solveFirmwareSteadyState(p, NO_FAULTS, initial) : solveSteadyState(p, NO_FAULTS, { ...initial, fanPct: initial.fanPct });
     this.fanSpeedFracs = Array.from({ length: p.fans.count }, () => solution.fanPct / 100);
-    this.deadFans = Array.from({ length: p.fans.count }, () => false);
+    this.fanHealth = Array.from({ length: p.fans.count }, () => 1);
     this.pumpFrac = solution.pumpPct / 100;
     this.flowLpm = solution.flowLpm;
     this.sockets = solution.dieC.map((dieC, j) => {
@@ -140,7 +141,8 @@ export class SimHost {
     const lastCmd = inputs.fanCmdPct[inputs.fanCmdPct.length - 1];
     for (let i = 0; i < p.fans.count; i++) {
       // One command drives every fan; a missing command reads as full speed, as the firmware's failsafe does.
-      const target = fanTargetFrac(p.fans, inputs.fanCmdPct[i] ?? lastCmd ?? 100, this.deadFans[i] ?? false);
+      const health = this.fanHealth[i] ?? 1;
+      const target = fanTargetFrac(p.fans, inputs.fanCmdPct[i] ?? lastCmd ?? 100, health === 0) * health;
       const speed = this.fanSpeedFracs[i] ?? 0;
       const next = speed + (target - speed) * fanAlpha;
       // Snap the last femto-percent so a stopped fan reads exactly 0 rpm instead of a denormal.
@@ -223,7 +225,7 @@ export class SimHost {
       speedPct: speed * 100,
       rpm: speed * fanMaxRpm(p.fans, i),
       powerW: fanPowerW(p.fans, speed),
-      dead: this.deadFans[i] ?? false,
+      dead: (this.fanHealth[i] ?? 1) === 0,
     }));
     const drives = p.drives.map((drive, i) => ({ name: drive.name, tempC: this.driveC[i] ?? this.inletC, powerW: this.drivePowerW[i] ?? 0 }));
     const fanW = fans.reduce((sum, f) => sum + f.powerW, 0);
@@ -264,10 +266,21 @@ export class SimHost {
   }
 
   setFanDead(index: number, dead: boolean): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.deadFans.length) {
-      throw new RangeError(`SimHost ${this.hostId}: no fan ${index}; fans are 0..${this.deadFans.length - 1}`);
+    this.setFanHealth(index, dead ? 0 : 1);
+  }
+
+  /**
+   * A failing fan: it reaches only healthFraction of its commanded speed (0 = rotor seized, 0.4 = a worn bearing
+   * dragging it to 40 %). RPM and airflow both follow the reduced speed; 1 restores the fan.
+   */
+  setFanHealth(index: number, healthFraction: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.fanHealth.length) {
+      throw new RangeError(`SimHost ${this.hostId}: no fan ${index}; fans are 0..${this.fanHealth.length - 1}`);
     }
-    this.deadFans[index] = dead;
+    if (!Number.isFinite(healthFraction) || healthFraction < 0 || healthFraction > 1) {
+      throw new RangeError(`SimHost ${this.hostId}: fan health must be 0..1; got ${healthFraction}`);
+    }
+    this.fanHealth[index] = healthFraction;
   }
 
   /** 1 = healthy, 0.5 = the pump delivers half its flow. No effect on a host without a liquid loop. */
@@ -283,6 +296,7 @@ export class SimHost {
 
   /** The faults currently injected, for the steady-state solver. */
   faults(): HostFaults {
-    return { deadFans: [...this.deadFans], pumpHealth: this.pumpHealth };
+    // The steady-state solver knows dead fans only; a partly failed fan counts as healthy there.
+    return { deadFans: this.fanHealth.map((h) => h === 0), pumpHealth: this.pumpHealth };
   }
 }

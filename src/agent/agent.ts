@@ -6,6 +6,7 @@ import type { Logger } from "../core/logger.js";
 import type { CoolingActuator, SensorSource } from "../hardware/binding.js";
 import {
   decodeCommand,
+  type Alarm,
   PROTOCOL_VERSION,
   type Ack,
   type ControlMode,
@@ -19,6 +20,7 @@ import {
 import { hostMode } from "./agent-telemetry.js";
 import { CommandLease, type AckDecision } from "./command-lease.js";
 import { matchLimits, unmatchedLimits, type ControlledTemp } from "./controlled-sensors.js";
+import { CoolingFaultMonitor, type LeakSensor } from "./cooling-faults/index.js";
 import { zoneTemps } from "./zone.js";
 import { SafetyGovernor } from "./governor.js";
 import type { AgentLinkStats } from "./mqtt-link.js";
@@ -48,6 +50,8 @@ export interface CoolingAgentDeps {
   sources: SensorSource[];
   fans: CoolingActuator;
   pump?: CoolingActuator;
+  /** Leak registers (a CDU's leak flags) watched for the leak alarm. */
+  leakSensors?: LeakSensor[];
   /** Starts and stops the buses behind the sources and actuators (IPMI loop, Modbus ports, SMC helper). */
   lifecycle?: BindingLifecycle;
   /** Builds the broker session; the agent passes the handler for incoming commands. */
@@ -79,6 +83,8 @@ export interface TickReport {
   readings: Reading[];
   sweepMs: number;
   reasons: string[];
+  /** Cooling-fault alarms in force. */
+  alarms?: Alarm[];
 }
 
 /** Counters an operator (and the benchmark) can read. */
@@ -106,6 +112,7 @@ export class CoolingAgent {
   private readonly lease: CommandLease;
   private readonly loops: ControlLoop[];
   private readonly link: AgentLinkPort;
+  private readonly faults: CoolingFaultMonitor;
   private seq = 0;
   private timer: TimerHandle | undefined;
   private startedAtMs = 0;
@@ -126,6 +133,14 @@ export class CoolingAgent {
     this.lease = new CommandLease({ hostId: deps.hostId, maxLeaseMs: config.maxLeaseMs });
     this.loops = [this.makeLoop("fans", config.fans, deps.fans)];
     if (config.pump && deps.pump) this.loops.push(this.makeLoop("pump", config.pump, deps.pump));
+    this.faults = new CoolingFaultMonitor({
+      config: config.faults,
+      hysteresisC: config.control.hysteresisC,
+      fans: config.fans,
+      pump: config.pump && deps.pump ? config.pump : undefined,
+      leakSensors: deps.leakSensors,
+      logger: deps.logger.child({ part: "cooling-faults" }),
+    });
     this.link = deps.createLink((payload) => this.handleCommand(payload));
   }
 
@@ -246,13 +261,14 @@ export class CoolingAgent {
     const pending = this.lease.takePending(nowMs);
     this.sendAcks(pending.acks, nowMs);
     const command = this.lease.active(nowMs);
+    const faults = this.faults.assess({ nowMs, readings, temps, tiers: this.currentTiers() });
 
     const outputs: Partial<Record<"fans" | "pump", number>> = {};
     const modes: ControlMode[] = [];
     const reasons: string[] = [];
     for (const loop of this.loops) {
       const remotePct = loop.name === "fans" ? command?.setpoints.fanPct : command?.setpoints.pumpPct;
-      const decision = this.decideLoop(loop, temps, remotePct, nowMs);
+      const decision = this.decideLoop(loop, temps, remotePct, nowMs, loop.name === "fans" ? faults.fanFloorPct : faults.pumpFloorPct);
       await loop.actuator.setPct(decision.outputPct);
       loop.lastOutputPct = decision.outputPct;
       outputs[loop.name] = decision.outputPct;
@@ -261,6 +277,7 @@ export class CoolingAgent {
     }
 
     const applied: Outputs = { fanPct: outputs.fans ?? 0, ...(outputs.pump !== undefined ? { pumpPct: outputs.pump } : {}) };
+    this.faults.recordOutputs(nowMs, { fans: applied.fanPct, pump: applied.pumpPct });
     if (pending.cmd) {
       this.sendAcks([{ cmdId: pending.cmd.id, seq: pending.cmd.seq, status: "applied", ...(reasons.length > 0 ? { reason: reasons.join("; ").slice(0, 200) } : {}) }], nowMs, applied);
     }
@@ -285,12 +302,13 @@ export class CoolingAgent {
       ...(command ? { cmdSeq: command.seq } : {}),
       dropped: this.link.stats().dropped,
       tiers,
+      ...(faults.alarms.length > 0 ? { alarms: faults.alarms } : {}),
       readings,
     };
     this.link.publishTelemetry(telemetry);
     this.counters.ticks++;
     if (this.counters.ticks % STATS_EVERY_TICKS === 0) this.logStats();
-    this.lastReport = { seq: telemetry.seq, mode, outputs: applied, readings, sweepMs: sweep.durationMs, reasons };
+    this.lastReport = { seq: telemetry.seq, mode, outputs: applied, readings, sweepMs: sweep.durationMs, reasons, alarms: faults.alarms };
     this.reportPeriod(this.lastReport);
     return this.lastReport;
   }
@@ -309,7 +327,7 @@ export class CoolingAgent {
     }
   }
 
-  private decideLoop(loop: ControlLoop, temps: ControlledTemp[], remotePct: number | undefined, nowMs: number) {
+  private decideLoop(loop: ControlLoop, temps: ControlledTemp[], remotePct: number | undefined, nowMs: number, floorPct: number | undefined) {
     const source = remotePct !== undefined ? "remote" : "local";
     let demandPct: number | undefined;
     if (source === "remote") {
@@ -320,7 +338,7 @@ export class CoolingAgent {
       if (loop.lastMode !== "local" && loop.lastOutputPct !== undefined) loop.local.bumpTo(loop.lastOutputPct, zone);
       demandPct = loop.local.update(zone);
     }
-    const decision = loop.governor.decide({ nowMs, temps, demandPct, source });
+    const decision = loop.governor.decide({ nowMs, temps, demandPct, source, floorPct });
     loop.lastMode = decision.mode;
     return decision;
   }
@@ -337,6 +355,9 @@ export class CoolingAgent {
         tickErrors: this.counters.tickErrors,
         queued: link.queued,
         dropped: link.dropped,
+        backlogBytes: link.backlogBytes,
+        replayed: link.replayed,
+        tornRecords: link.tornRecords,
         connected: link.connected,
         slowLoops: Object.fromEntries(this.deps.sources.flatMap((source) => {
           const stats = source.slowLoopStats?.();
@@ -392,6 +413,11 @@ export class CoolingAgent {
   /** Resolves when no control period is running (tests advance the clock, then wait for this). */
   async whenIdle(): Promise<void> {
     await this.running;
+  }
+
+  /** Resolves once a last-resort command the agent started has exited (tests; the agent never waits for it). */
+  async faultActionsSettled(): Promise<void> {
+    await this.faults.settled();
   }
 
   linkStats(): AgentLinkStats {

@@ -15,7 +15,9 @@ import { DiskThroughputSource } from "../hardware/procfs/disk-throughput-source.
 import { SysinfoSensorSource } from "../hardware/sysinfo-source.js";
 import type { SmcBinding } from "../hardware/smc/index.js";
 import { CoolingAgent, type BindingLifecycle } from "./agent.js";
+import type { LeakSensor } from "./cooling-faults/index.js";
 import { AgentLink } from "./mqtt-link.js";
+import { openOutbox } from "./outbox/index.js";
 
 export interface AssembleOptions {
   config: AgentConfig;
@@ -36,6 +38,7 @@ interface Bindings {
   sources: SensorSource[];
   fans: CoolingActuator;
   pump: CoolingActuator | undefined;
+  leakSensors: LeakSensor[];
   lifecycle: BindingLifecycle;
 }
 
@@ -75,12 +78,14 @@ async function buildBindings(config: AgentConfig, clock: Clock, logger: Logger):
   }
 
   const modbus = new Map<string, ModbusBinding>();
+  const leakSensors: LeakSensor[] = [];
   const { createModbusBinding } = config.modbus?.length ? await import("../hardware/modbus/index.js") : { createModbusBinding: undefined };
   for (const device of config.modbus ?? []) {
     if (!createModbusBinding) break;
     const binding = createModbusBinding(device, { clock, logger: logger.child({ bus: "modbus", device: device.name }) });
     modbus.set(device.name, binding);
     sources.push(binding.sensors);
+    leakSensors.push({ name: device.name, leak: () => binding.sensors.leak() });
     // A unit that is not there yet is retried in the background; it must not keep the host from being cooled.
     starts.push(() => binding.device.start().catch((err: unknown) => logger.warn({ device: device.name, err: String(err) }, "modbus device not reachable yet; retrying")));
     stops.push(() => binding.device.stop());
@@ -121,6 +126,7 @@ async function buildBindings(config: AgentConfig, clock: Clock, logger: Logger):
     sources,
     fans: actuatorFor("fans", config.fans),
     pump: config.pump ? actuatorFor("pump", config.pump) : undefined,
+    leakSensors,
     lifecycle: {
       start: async () => {
         for (const start of starts) await start();
@@ -147,9 +153,20 @@ export async function assembleAgent({ config, hostId, clock, logger, inventory =
     sources: bindings.sources,
     fans: bindings.fans,
     ...(bindings.pump ? { pump: bindings.pump } : {}),
+    leakSensors: bindings.leakSensors,
     lifecycle: bindings.lifecycle,
     ...(inventory ? { inventory: await collectInventory({ logger }) } : {}),
     createLink: (onCommand) =>
-      new AgentLink({ broker: config.broker, hostId, boot, clock, logger, onCommand, ...(password !== undefined ? { password } : {}) }),
+      new AgentLink({
+        broker: config.broker,
+        hostId,
+        boot,
+        clock,
+        logger,
+        onCommand,
+        outbox: openOutbox(config, clock, logger.child({ part: "outbox" })),
+        replayPerS: config.outbox.replayPerS,
+        ...(password !== undefined ? { password } : {}),
+      }),
   });
 }

@@ -15,6 +15,11 @@ export interface GovernorInput {
   /** What L2 (local PID) or L3 (a controller command) asks for; undefined or non-finite means nobody knows. */
   demandPct: number | undefined;
   source: "local" | "remote";
+  /**
+   * A cooling fault's minimum output (a failed fan or pump, a leak): the demand is raised to it, within maxPct.
+   * Part of L1, so no remote command can go below it.
+   */
+  floorPct?: number | undefined;
 }
 
 export interface GovernorDecision {
@@ -85,15 +90,18 @@ export class SafetyGovernor {
     const blind = this.failsafeCauses(input.temps);
     if (demandPct === undefined) blind.push(`no usable ${input.source} demand (${String(input.demandPct)})`);
 
+    const floorPct = input.floorPct !== undefined && Number.isFinite(input.floorPct) ? clampPct(input.floorPct, 0, this.maxPct) : undefined;
+
     if (blind.length > 0 || demandPct === undefined) {
       // A blind spot never lowers cooling below what the override demands, whatever failsafePct is configured to.
-      const outputPct = override.active ? Math.max(this.failsafePct, this.maxPct) : this.failsafePct;
+      const outputPct = Math.max(override.active ? Math.max(this.failsafePct, this.maxPct) : this.failsafePct, floorPct ?? 0);
       const reason = override.active ? `${blind.join("; ")}; ${override.reason}` : blind.join("; ");
       return this.emit(outputPct, "failsafe", reason);
     }
     if (override.active) return this.emit(this.maxPct, "override", override.reason);
 
-    const boundedPct = clampPct(demandPct, this.minPct, this.maxPct);
+    const raisedPct = floorPct !== undefined && floorPct > demandPct ? floorPct : demandPct;
+    const boundedPct = clampPct(raisedPct, this.minPct, this.maxPct);
     const prevPct = this.lastOutputPct;
     let outputPct =
       boundedPct >= prevPct
@@ -105,6 +113,8 @@ export class SafetyGovernor {
     let reason: string | undefined;
     if (outputPct !== boundedPct) {
       reason = `${input.source} demand ${fmt(demandPct)}% slew-limited to ${fmt(outputPct)}% (from ${fmt(prevPct)}% over ${fmt(elapsedS)} s)`;
+    } else if (raisedPct !== demandPct) {
+      reason = `${input.source} demand ${fmt(demandPct)}% raised to the fault floor ${fmt(boundedPct)}%`;
     } else if (boundedPct !== demandPct) {
       reason = `${input.source} demand ${fmt(demandPct)}% held within bounds [${fmt(this.minPct)}, ${fmt(this.maxPct)}]%`;
     }

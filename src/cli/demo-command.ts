@@ -85,7 +85,8 @@ export function registerDemoCommand(program: Command): void {
       const agents: CoolingAgent[] = [];
       for (const hostId of fleet.hostIds) {
         const device = fleet.host(hostId);
-        const agentConfig = simAgentConfig(device.profile.id, { hostId, root: device.root, brokerUrl: broker.url });
+        // Each agent keeps a real disk outbox, in the demo's scratch directory (removed on exit).
+        const agentConfig = simAgentConfig(device.profile.id, { hostId, root: device.root, brokerUrl: broker.url, outboxDir: join(root, "outbox", hostId) });
         // One inventory for the whole demo would describe this machine eight times over: leave it out.
         agents.push(await assembleAgent({ config: agentConfig, hostId, clock, logger: logger.child({ host: hostId }), inventory: false }));
       }

@@ -7,6 +7,8 @@ export interface SimAgentConfigOptions {
   root: string;
   brokerUrl: string;
   periodMs?: number;
+  /** A disk outbox in this directory; without it the agent keeps its outbox in memory (no writable state dir needed). */
+  outboxDir?: string;
 }
 
 /** CPU control target Tj max − 10 °C and override 3 °C short of Tj max, as the thermal-design literature does. */
@@ -36,7 +38,8 @@ export function simAgentConfig(profileId: string, opts: SimAgentConfigOptions): 
   const profile = loadProfile(profileId);
   const cpu = cpuLimits(profile);
   const source = `agent config for simulated ${profileId}`;
-  const base = { version: 1, hostId: opts.hostId, root: opts.root, periodMs: opts.periodMs ?? 1000, broker: { url: opts.brokerUrl } };
+  const outbox = opts.outboxDir === undefined ? { kind: "memory" } : { kind: "disk", dir: opts.outboxDir };
+  const base = { version: 1, hostId: opts.hostId, root: opts.root, periodMs: opts.periodMs ?? 1000, broker: { url: opts.brokerUrl }, outbox };
   const cpuTemps = [
     { match: "coretemp.*:Package id *", role: "cpu", ...cpu, required: true },
     { match: "coretemp.*:Core *", role: "cpu", targetC: cpu.targetC + 2, criticalC: cpu.criticalC + 1 },

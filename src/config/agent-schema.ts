@@ -36,7 +36,7 @@ export const BrokerConfig = z
       .min(1)
       .max(1_000_000)
       .default(3600)
-      .describe("Telemetry messages held in memory while the broker is unreachable; the oldest are dropped (and counted) first."),
+      .describe("With outbox.kind memory: most messages held in memory while the broker is unreachable; the oldest telemetry is dropped (and counted) first. The disk outbox is bounded by outbox.maxMiB and outbox.maxAgeH instead."),
   })
   .strict();
 
@@ -121,6 +121,76 @@ export const ControlConfig = z
   })
   .strict();
 
+/** Speed-follow checks of one actuator group's tachometers (and, for pumps, flow meters); defaults differ per group. */
+function speedFaultConfig(what: "fan" | "pump", d: { match: string; lowFraction: number; stallRpm: number; settleS: number }) {
+  return z
+    .object({
+      enabled: z.boolean().default(true).describe(`Compare each ${what} reading with what the ${what} was commanded, and raise ${what}_failure when it stays far below.`),
+      match: z.string().min(1).default(d.match).describe(`Glob on the ids of the ${what === "fan" ? "fan tachometers (readings of kind fan)" : "pump tachometers and flow meters (kind pump in rpm, kind flow)"} the ${what}s group drives; "*" takes them all.`),
+      lowFraction: z.number().gt(0).lt(1).default(d.lowFraction).describe(`A reading below this fraction of the value learned for the commanded speed counts as low.`),
+      stallRpm: z.number().nonnegative().default(d.stallRpm).describe(`An RPM reading below this while the ${what} is commanded to 20 % or more counts as low, learned or not (a seized rotor).`),
+      settleS: z.number().positive().default(d.settleS).describe(`Spin-up and sensor delay: a reading is judged against the lowest command of the last settleS seconds, and the expected value per command is learned only after the command held this long.`),
+      raiseAfterPeriods: z.number().int().min(1).max(600).default(3).describe("Consecutive low periods (on the median of the last three readings) before the alarm is raised."),
+      clearAfterPeriods: z.number().int().min(1).max(3600).default(10).describe("Consecutive good periods before a raised alarm clears."),
+    })
+    .strict();
+}
+
+const FanFaultConfig = speedFaultConfig("fan", { match: "*", lowFraction: 0.5, stallRpm: 300, settleS: 10 });
+const PumpFaultConfig = speedFaultConfig("pump", { match: "*", lowFraction: 0.6, stallRpm: 100, settleS: 20 });
+export type SpeedFaultConfig = z.infer<typeof FanFaultConfig>;
+
+export const CoolingFaultsConfig = z
+  .object({
+    fans: FanFaultConfig.default(FanFaultConfig.parse({})).describe("Fan failure: measured RPM against commanded speed."),
+    pump: PumpFaultConfig.default(PumpFaultConfig.parse({})).describe("Pump failure: measured pump RPM and coolant flow against commanded duty."),
+    boostStepPct: z.number().positive().max(100).default(5).describe("While a fan or pump failure is active, the fans' floor rises by this much each period until every temperature is at its target (or the fans are at maxPct)."),
+    leakClearAfterPeriods: z.number().int().min(1).max(3600).default(10).describe("A leak alarm clears after the leak register has read clear this many periods in a row."),
+    cannotCoolAfterS: z.number().positive().default(60).describe("cannot_cool is raised when a required temperature has stayed at or above its criticalC this long with every actuator group at its maxPct."),
+    cannotCoolClearAfterPeriods: z.number().int().min(1).max(3600).default(10).describe("cannot_cool clears after every required temperature has been below criticalC − control.hysteresisC this many periods in a row."),
+    lastResort: z
+      .object({
+        command: z
+          .array(z.string().min(1))
+          .min(1)
+          .meta({ description: "Program and arguments, run without a shell (the first element must be an absolute path).", examples: [["/usr/sbin/shutdown", "-h", "+1"]] }),
+        afterS: z.number().positive().default(120).describe("How long cannot_cool must have lasted, with evidence every period, before the command runs."),
+        timeoutS: z.number().positive().default(30).describe("The command is killed after this long."),
+      })
+      .strict()
+      .refine((r) => r.command[0]?.startsWith("/") === true, "lastResort.command[0] must be an absolute path")
+      .optional()
+      .meta({
+        description: "What to run, once per agent run, when the host cannot be cooled: typically an orderly shutdown. Off unless set.",
+        examples: [{ command: ["/usr/sbin/shutdown", "-h", "+1", "coolfleet: cannot cool this host"], afterS: 120 }],
+      }),
+  })
+  .strict();
+export type CoolingFaultsConfig = z.infer<typeof CoolingFaultsConfig>;
+
+export const OUTBOX_KINDS = ["disk", "memory"] as const;
+
+/** The agent's outbox: every telemetry message and ack is kept here until the broker acknowledged it (docs/outbox.md). */
+export const OutboxConfig = z
+  .object({
+    kind: z
+      .enum(OUTBOX_KINDS)
+      .default("disk")
+      .describe("disk: durable segment files in dir, kept across restarts and crashes. memory: held in memory only, bounded by broker.queueMax and lost on restart (for agents without a writable directory: the simulated agents of tests and the benchmark)."),
+    dir: z.string().min(1).default("/var/lib/coolfleet/outbox").describe("Directory of the disk outbox, created if missing; must be writable by the agent's user and used by one agent only. The systemd unit's StateDirectory= provides /var/lib/coolfleet."),
+    maxAgeH: z.number().positive().max(24 * 365).default(48).describe("Messages older than this many hours are dropped (and counted in telemetry's dropped field), oldest first."),
+    maxMiB: z
+      .number()
+      .positive()
+      .max(1024 * 1024)
+      .default(1024)
+      .describe("Most disk the outbox uses, in MiB; past it the oldest messages are dropped (and counted). 1024 holds about 4 days of 1 Hz telemetry from a 35-sensor host (3.1 KB a message)."),
+    replayPerS: z.number().positive().max(10_000).default(20).describe("Backlog (messages not delivered on their first try, or found on disk at start) is replayed oldest first at most this many messages per second, marked historical; live telemetry always goes first."),
+    fsyncMs: z.number().int().min(0).max(60_000).default(1000).describe("Appended messages are fsynced at least this often (0: after every message). A killed agent loses nothing either way; this bounds what a power loss can take."),
+  })
+  .strict();
+export type OutboxConfig = z.infer<typeof OutboxConfig>;
+
 export const AgentConfig = z
   .object({
     version: z.literal(AGENT_CONFIG_VERSION).describe("Config file format version; older files are migrated in memory with a warning, newer ones refused."),
@@ -133,6 +203,7 @@ export const AgentConfig = z
     periodMs: z.number().int().min(100).max(60_000).default(1000).describe("Control period: sensors swept, outputs decided and telemetry published once per period."),
     maxLeaseMs: z.number().int().min(1000).max(600_000).default(30_000).describe("The longest a controller command is honoured after it arrives, whatever its expiresAt; at least two periods."),
     broker: BrokerConfig.default(BrokerConfig.parse({})).describe("The MQTT broker the agent reports to. The agent keeps the host safe without it."),
+    outbox: OutboxConfig.default(OutboxConfig.parse({})).describe("Where telemetry and acks wait for the broker: on disk by default, so an outage or a restart loses nothing within the bounds."),
     temperatures: z
       .array(TemperatureLimit)
       .min(1)
@@ -155,6 +226,7 @@ export const AgentConfig = z
       examples: [{ chip: "d5next", channels: [1], minPct: 30, roles: ["cpu", "coolant"] }],
     }),
     control: ControlConfig.default(ControlConfig.parse({})).describe("Local control and the safety governor's override."),
+    faults: CoolingFaultsConfig.default(CoolingFaultsConfig.parse({})).describe("Cooling faults the agent detects and survives on its own: failed fans and pumps, leaks, a host it cannot cool (docs/agent-control.md)."),
     ipmi: IpmiConfig.optional().meta({
       description: "A BMC read (and, with fans.driver ipmi, driven) through ipmitool: Dell PowerEdge. Its sensors appear as ipmi:<name>[@entity].",
       examples: [{ interface: "open" }],

@@ -49,7 +49,7 @@ describe("CoolingAgent.handleCommand under fuzz", () => {
       publishTelemetry: () => undefined,
       publishAck: (ack) => acks.push(ack),
       stop: () => Promise.resolve(),
-      stats: () => ({ connected: true, queued: 0, inFlight: 0, dropped: 0, published: 0, connects: 0 }),
+      stats: () => ({ connected: true, queued: 0, inFlight: 0, backlogBytes: 0, dropped: 0, tornRecords: 0, published: 0, replayed: 0, connects: 0 }),
     };
     const agent = new CoolingAgent({
       config,

@@ -1,0 +1,13 @@
+export type { ActiveAlarm, AlarmEvent } from "./alarm-event.js";
+export { AlarmLatch, type LatchChange, type Observation } from "./alarm-latch.js";
+export { CannotCoolDetector, type CannotCoolSettings, type GroupAtLimit } from "./cannot-cool-detector.js";
+export { CommandHistory } from "./command-history.js";
+export { CoolingFaultMonitor, type CoolingFaultMonitorOptions, type FaultAssessmentInput, type FaultResponse } from "./cooling-fault-monitor.js";
+export { ExpectedSpeedCurve } from "./expected-speed-curve.js";
+export { fanFailureDetector } from "./fan-failure-detector.js";
+export { LastResortAction, type LastResortSettings } from "./last-resort.js";
+export { LeakDetector, type LeakSensor } from "./leak-detector.js";
+export { ProgressiveBoost } from "./progressive-boost.js";
+export { pumpFailureDetector } from "./pump-failure-detector.js";
+export { SpeedFailureDetector, type SpeedChannels } from "./speed-failure-detector.js";
+export { SpeedWatch, STALL_CHECK_MIN_PCT, type SpeedVerdict } from "./speed-watch.js";
