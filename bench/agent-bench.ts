@@ -84,7 +84,8 @@ async function main(): Promise<void> {
   fleet.stepAll(1);
   fleet.start();
   const hostId = fleet.hostIds[0]!;
-  const config = simAgentConfig(values.profile, { hostId, root: fleet.host(hostId).root, brokerUrl: broker.url });
+  // The durable outbox a real agent runs with (write-ahead of every message, cursor and fsync once a second).
+  const config = simAgentConfig(values.profile, { hostId, root: fleet.host(hostId).root, brokerUrl: broker.url, outboxDir: join(dir, "outbox") });
   let bmc: SimulatedBmc | undefined;
   let bmcStepper: NodeJS.Timeout | undefined;
   let ipmiBlock: Record<string, unknown> = {};
