@@ -17,6 +17,8 @@ import {
   type SensorManifestEntry,
   type Telemetry,
 } from "../protocol/index.js";
+import { ActuatorWriteWatch } from "./actuator-write-watch.js";
+import { ActuatorWriter } from "./actuator-writer.js";
 import { hostMode } from "./agent-telemetry.js";
 import { CommandLease, type AckDecision } from "./command-lease.js";
 import { matchLimits, unmatchedLimits, type ControlledTemp } from "./controlled-sensors.js";
@@ -69,6 +71,8 @@ interface ControlLoop {
   name: "fans" | "pump";
   group: ActuatorGroupConfig;
   actuator: CoolingActuator;
+  /** Writes the period's output without letting a slow bus hold the period. */
+  writer: ActuatorWriter;
   local: LocalController;
   governor: SafetyGovernor;
   /** Governor mode of the previous period: local control resumes bumplessly after any other. */
@@ -98,6 +102,10 @@ export interface AgentCounters {
 }
 
 const SWEEP_HISTORY = 4096;
+/** Share of the period a control period waits for its actuator writes; slower ones finish in the background. */
+const WRITE_BUDGET_SHARE = 0.5;
+/** A write pending this long (or two periods, if longer) makes its group unreachable until it settles. */
+const WRITE_STALL_MIN_MS = 1000;
 /** Every this many periods the agent logs its sweep timings (info level), for operators and the benchmark. */
 const STATS_EVERY_TICKS = 60;
 
@@ -113,6 +121,7 @@ export class CoolingAgent {
   private readonly loops: ControlLoop[];
   private readonly link: AgentLinkPort;
   private readonly faults: CoolingFaultMonitor;
+  private readonly writes: ActuatorWriteWatch;
   private seq = 0;
   private timer: TimerHandle | undefined;
   private startedAtMs = 0;
@@ -129,6 +138,7 @@ export class CoolingAgent {
   constructor(private readonly deps: CoolingAgentDeps) {
     const { config } = deps;
     this.sweep = new SensorSweep(deps.sources);
+    this.writes = new ActuatorWriteWatch(deps.logger);
     this.plausibility = new PlausibilityChecker(config.plausibility, sensorRoleResolver(config.temperatures));
     this.lease = new CommandLease({ hostId: deps.hostId, maxLeaseMs: config.maxLeaseMs });
     this.loops = [this.makeLoop("fans", config.fans, deps.fans)];
@@ -150,6 +160,7 @@ export class CoolingAgent {
       name,
       group,
       actuator,
+      writer: new ActuatorWriter(actuator, this.deps.clock, Math.max(WRITE_STALL_MIN_MS, 2 * config.periodMs)),
       local: new LocalController(config.control.pid, group, config.periodMs),
       governor: new SafetyGovernor(group, config.control),
       lastMode: "local",
@@ -241,8 +252,9 @@ export class CoolingAgent {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, "control period failed; outputs to failsafe");
       for (const loop of this.loops) {
         try {
-          await loop.actuator.setPct(loop.group.failsafePct);
-          loop.lastOutputPct = loop.group.failsafePct;
+          const written = await loop.writer.write(loop.group.failsafePct, this.deps.config.periodMs * WRITE_BUDGET_SHARE);
+          if (written.error) throw written.error;
+          loop.lastOutputPct = written.writtenPct;
         } catch (writeErr) {
           logger.fatal({ err: writeErr instanceof Error ? writeErr.message : String(writeErr), actuator: loop.name }, "cannot write failsafe output");
         }
@@ -269,12 +281,17 @@ export class CoolingAgent {
     for (const loop of this.loops) {
       const remotePct = loop.name === "fans" ? command?.setpoints.fanPct : command?.setpoints.pumpPct;
       const decision = this.decideLoop(loop, temps, remotePct, nowMs, loop.name === "fans" ? faults.fanFloorPct : faults.pumpFloorPct);
-      await loop.actuator.setPct(decision.outputPct);
-      loop.lastOutputPct = decision.outputPct;
-      outputs[loop.name] = decision.outputPct;
-      modes.push(decision.mode);
-      if (decision.reason) reasons.push(`${loop.name}: ${decision.reason}`);
+      // A write that fails or hangs (bus down) leaves this group where it was; the period still reports and acks.
+      const written = await loop.writer.write(decision.outputPct, config.periodMs * WRITE_BUDGET_SHARE);
+      const writeErr = written.error;
+      this.writes.record(loop.name, nowMs, writeErr);
+      loop.lastOutputPct = written.writtenPct;
+      outputs[loop.name] = written.writtenPct ?? decision.outputPct;
+      modes.push(writeErr === undefined ? decision.mode : "failsafe");
+      if (writeErr !== undefined) reasons.push(`${loop.name}: write failed (${writeErr.message})`);
+      else if (decision.reason) reasons.push(`${loop.name}: ${decision.reason}`);
     }
+    const alarms = [...faults.alarms, ...this.writes.alarms()];
 
     const applied: Outputs = { fanPct: outputs.fans ?? 0, ...(outputs.pump !== undefined ? { pumpPct: outputs.pump } : {}) };
     this.faults.recordOutputs(nowMs, { fans: applied.fanPct, pump: applied.pumpPct });
@@ -302,13 +319,13 @@ export class CoolingAgent {
       ...(command ? { cmdSeq: command.seq } : {}),
       dropped: this.link.stats().dropped,
       tiers,
-      ...(faults.alarms.length > 0 ? { alarms: faults.alarms } : {}),
+      ...(alarms.length > 0 ? { alarms } : {}),
       readings,
     };
     this.link.publishTelemetry(telemetry);
     this.counters.ticks++;
     if (this.counters.ticks % STATS_EVERY_TICKS === 0) this.logStats();
-    this.lastReport = { seq: telemetry.seq, mode, outputs: applied, readings, sweepMs: sweep.durationMs, reasons, alarms: faults.alarms };
+    this.lastReport = { seq: telemetry.seq, mode, outputs: applied, readings, sweepMs: sweep.durationMs, reasons, alarms };
     this.reportPeriod(this.lastReport);
     return this.lastReport;
   }
@@ -353,6 +370,7 @@ export class CoolingAgent {
         sweepP99Ms: percentile(recent, 99),
         sweepMaxMs: Math.max(...recent),
         tickErrors: this.counters.tickErrors,
+        actuatorWriteFailures: this.writes.failures,
         queued: link.queued,
         dropped: link.dropped,
         backlogBytes: link.backlogBytes,
@@ -433,6 +451,8 @@ export class CoolingAgent {
     await this.running;
     for (const loop of this.loops) {
       try {
+        // A write still finishing in the background must not land after the hand-back.
+        await loop.writer.settled();
         await loop.actuator.restore();
       } catch (err) {
         logger.error({ err: err instanceof Error ? err.message : String(err), actuator: loop.name }, "could not hand control back to firmware");

@@ -51,9 +51,11 @@ export type CapabilityTier = z.infer<typeof CapabilityTier>;
  * - pump_failure: a pump's measured speed or the coolant flow stays far below what it was commanded;
  * - leak: a leak sensor (e.g. a CDU's leak register) reports liquid;
  * - cannot_cool: a required temperature stays over its critical limit with every actuator at its maximum;
- * - last_resort: the configured last-resort action ran.
+ * - last_resort: the configured last-resort action ran;
+ * - actuator_unreachable: an actuator group could not be written (a silent BMC, a serial port gone); the hardware
+ *   keeps its last setting or falls back to its own automatic mode.
  */
-export const ALARM_KINDS = ["fan_failure", "pump_failure", "leak", "cannot_cool", "last_resort"] as const;
+export const ALARM_KINDS = ["fan_failure", "pump_failure", "leak", "cannot_cool", "last_resort", "actuator_unreachable"] as const;
 export const AlarmKind = z.enum(ALARM_KINDS);
 export type AlarmKind = z.infer<typeof AlarmKind>;
 
