@@ -6,7 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
-    // The JSON report feeds the one-line summary CI prints (scripts/test-summary.mjs).
-    reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],
+    // The JSON report feeds the one-line summary CI prints (scripts/test-summary.mjs); the fault reporter prints
+    // the fault-injection table (test/faults) and writes test-results/faults.json.
+    reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }], "./test/faults/fault-reporter.ts"],
   },
 });

@@ -171,6 +171,13 @@ export class AgentHarness {
     return chip.hwmonDir;
   }
 
+  /** Stops the agent as its service manager would, then starts a new boot of it with the same host id and config. */
+  async restartAgent(): Promise<void> {
+    await this.assembled?.stop();
+    this.assembled = await assembleAgent({ config: this.config, hostId: this.hostId, clock: this.clock, logger: silentLogger(), inventory: false });
+    await this.assembled.start();
+  }
+
   async stop(): Promise<void> {
     await this.assembled?.stop();
     await this.observer?.endAsync();

@@ -15,8 +15,9 @@ export interface CliProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runCli(args: string[]): CliProcess {
-  const child = spawn(process.execPath, [cliEntry(), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+/** Runs the coolfleet command; env adds to (or, with "", blanks) the test's own environment. */
+export function runCli(args: string[], env?: Record<string, string>): CliProcess {
+  const child = spawn(process.execPath, [cliEntry(), ...args], { stdio: ["ignore", "pipe", "pipe"], ...(env ? { env: { ...process.env, ...env } } : {}) });
   let text = "";
   child.stdout?.on("data", (c: Buffer) => (text += c.toString()));
   child.stderr?.on("data", (c: Buffer) => (text += c.toString()));
