@@ -36,7 +36,7 @@ class FakeModel implements ThermalPredictor {
   }
 }
 
-const TUNING: ChoiceTuning = { energy: MPC_DEFAULT_ENERGY, smoothnessWPerPct: 0.05, switchThresholdW: 1, holdToleranceC: 0.5, cpuConstrainFromS: 10 };
+const TUNING: ChoiceTuning = { energy: MPC_DEFAULT_ENERGY, smoothnessWPerPct: 0.05, switchThresholdW: 1, holdRounds: 1, holdReversalsOnly: false, holdToleranceC: 0.5, cpuConstrainFromS: 10, infeasibleSlackC: 0 };
 
 function view(hostId: string, cpuC: number, over: Partial<HostView> = {}): HostView {
   return {

@@ -23,6 +23,10 @@ export interface HostChoiceInput {
   driveLimitC: number;
   /** The fan % in force (the last command), for the smoothness penalty and the switching hysteresis. */
   previousPct: number | undefined;
+  /** Consecutive rounds, up to the last one, in which a cheaper level beat previousPct by switchThresholdW (0 if absent). */
+  challengerRounds?: number;
+  /** Direction of the last move: +1 up, −1 down, 0 none yet (absent = 0). */
+  lastMoveSign?: number;
   /** The host's bounds: candidates outside are not considered. */
   minPct: number;
   maxPct: number;
@@ -35,6 +39,17 @@ export interface ChoiceTuning {
   /** Keep the previous level unless another is better by this many watts (and the previous is still feasible). */
   switchThresholdW: number;
   /**
+   * Move blocking: while the previous level is still feasible, a cheaper level must beat it by switchThresholdW in
+   * this many consecutive rounds before the fans move (1 = at once). Prediction noise around a flat optimum and
+   * load swings shorter than the hold do not move the fans; a predicted limit breach always moves them at once.
+   */
+  holdRounds: number;
+  /**
+   * Block only moves that reverse the last one (down after up, up after down). Fan movement is the sum of reversals'
+   * amplitudes: a staircase in one direction costs no more movement than one jump, so it need not wait.
+   */
+  holdReversalsOnly: boolean;
+  /**
    * The previous level stays feasible while its predictions exceed a limit by at most this much (a new level must
    * meet the limit outright): a Schmitt trigger, so prediction noise of a few tenths does not flip the fans.
    */
@@ -45,6 +60,12 @@ export interface ChoiceTuning {
    * the 30 and 60 s limits are the ones a fan choice can meet. The 10 s prediction still scores the model.
    */
   cpuConstrainFromS: number;
+  /**
+   * When no level meets every limit: the cheapest level whose violation is within this much of the least violation
+   * (0 = the least-violating level, the highest on a tie). A limit out of reach (a hot host under the Cooling
+   * state's extra headroom) otherwise sends the fans to 100 % for the last few tenths of a degree.
+   */
+  infeasibleSlackC: number;
 }
 
 export interface HostChoice {
@@ -55,6 +76,10 @@ export interface HostChoice {
   predictedCpuC: number[];
   /** False when no candidate met every limit: the least-violating one (normally the highest) was taken. */
   feasible: boolean;
+  /** The count to pass back as challengerRounds next round (0 once the fans moved or nothing beat the held level). */
+  challengerRounds: number;
+  /** The direction to pass back as lastMoveSign next round: this round's move, else the one before. */
+  lastMoveSign: number;
 }
 
 const CPU_OUTPUTS = CPU_HORIZONS_S.map((h) => OUTPUTS.indexOf(`cpuIn${h}C` as (typeof OUTPUTS)[number]));
@@ -86,7 +111,8 @@ const LAST_DRIVE_H = DRIVE_HORIZONS_S[DRIVE_HORIZONS_S.length - 1] ?? 300;
  * Picks one host's fan level from the model's predictions for every candidate (predictions: [K × N_OUTPUTS] at
  * offset, changes from "now"): the least fan + leakage watts (leakage at the predicted 60 s CPU temperature) plus a
  * smoothness penalty, among candidates whose every predicted CPU and drive temperature stays within its limit
- * (limitAtC). No candidate feasible: the least-violating one, the highest level on a tie.
+ * (limitAtC); a feasible previous level is held as ChoiceTuning says (switchThresholdW, holdRounds). No candidate
+ * feasible: the least-violating one (the highest level on a tie), or the cheapest within infeasibleSlackC of it.
  */
 export function chooseFanPct(
   candidatesPct: readonly number[],
@@ -98,6 +124,7 @@ export function chooseFanPct(
   let best: { index: number; cost: number } | undefined;
   let leastViolation: { index: number; violationC: number } | undefined;
   let previous: { index: number; cost: number } | undefined;
+  const scored: { index: number; violationC: number; cost: number }[] = [];
   candidatesPct.forEach((pct, k) => {
     if (pct < host.minPct - 1e-9 || pct > host.maxPct + 1e-9) return;
     const base = offset + k * N_OUTPUTS;
@@ -118,20 +145,48 @@ export function chooseFanPct(
       leastViolation = { index: k, violationC };
     }
     const isPrevious = host.previousPct !== undefined && Math.abs(pct - host.previousPct) < 1e-6;
-    if (violationC > (isPrevious ? tuning.holdToleranceC : 0)) return;
     const moveW = host.previousPct === undefined ? 0 : tuning.smoothnessWPerPct * Math.abs(pct - host.previousPct);
     const cost = fanPowerW(tuning.energy, pct) + tuning.energy.leakageWeight * leakageW(tuning.energy, host.cpuNowC + (predictions[base + CPU60] ?? 0)) + moveW;
+    scored.push({ index: k, violationC, cost });
+    if (violationC > (isPrevious ? tuning.holdToleranceC : 0)) return;
     if (isPrevious) previous = { index: k, cost };
     else if (!best || cost < best.cost) best = { index: k, cost };
   });
-  // The previous level (if still feasible within its tolerance) is kept unless another saves switchThresholdW.
-  const chosen = previous && (!best || previous.cost - best.cost < tuning.switchThresholdW) ? previous : best;
-  const index = chosen?.index ?? leastViolation?.index ?? candidatesPct.length - 1;
+  // The previous level (if still feasible within its tolerance) is kept unless another saves switchThresholdW, and
+  // has done so for holdRounds rounds in a row. An infeasible previous level leaves no choice: move at once.
+  let chosen = best;
+  let challengerRounds = 0;
+  if (previous) {
+    const challenged = best !== undefined && previous.cost - best.cost >= tuning.switchThresholdW;
+    challengerRounds = challenged ? (host.challengerRounds ?? 0) + 1 : 0;
+    const sign = best !== undefined ? Math.sign((candidatesPct[best.index] ?? 0) - (host.previousPct ?? 0)) : 0;
+    // Before any move the direction is unknown: every move counts as a reversal.
+    const reversal = sign !== 0 && sign !== (host.lastMoveSign ?? 0);
+    const blockedRounds = tuning.holdReversalsOnly && !reversal ? 1 : Math.max(1, tuning.holdRounds);
+    if (challengerRounds < blockedRounds) chosen = previous;
+    else challengerRounds = 0;
+  }
+  const index = chosen?.index ?? cheapestNearLeastViolation(scored, leastViolation, tuning.infeasibleSlackC) ?? candidatesPct.length - 1;
   const base = offset + index * N_OUTPUTS;
+  const fanPct = candidatesPct[index] ?? 100;
+  const moveSign = host.previousPct === undefined ? 0 : Math.sign(fanPct - host.previousPct);
   return {
-    fanPct: candidatesPct[index] ?? 100,
+    fanPct,
     index,
     predictedCpuC: CPU_OUTPUTS.map((o) => host.cpuNowC + (predictions[base + o] ?? 0)),
     feasible: chosen !== undefined,
+    challengerRounds,
+    lastMoveSign: moveSign !== 0 ? moveSign : (host.lastMoveSign ?? 0),
   };
+}
+
+function cheapestNearLeastViolation(
+  all: readonly { index: number; violationC: number; cost: number }[],
+  least: { index: number; violationC: number } | undefined,
+  slackC: number,
+): number | undefined {
+  if (!least || !(slackC > 0)) return least?.index;
+  let cheapest: { index: number; cost: number } | undefined;
+  for (const c of all) if (c.violationC <= least.violationC + slackC && (!cheapest || c.cost < cheapest.cost)) cheapest = c;
+  return cheapest?.index;
 }

@@ -29,7 +29,13 @@ export interface MpcPolicyOptions {
   energy?: Partial<MpcEnergyModel>;
   smoothnessWPerPct?: number;
   switchThresholdW?: number;
+  /** Move blocking: rounds in a row a cheaper level must win before a feasible held level is left (see ChoiceTuning). */
+  holdRounds?: number;
+  /** Hold only moves that reverse the last one (see ChoiceTuning). */
+  holdReversalsOnly?: boolean;
   holdToleranceC?: number;
+  /** No level meets the limits: the cheapest within this much of the least violation (see ChoiceTuning). */
+  infeasibleSlackC?: number;
   /** CPU predictions shorter than this are not constrained (see ChoiceTuning). */
   cpuConstrainFromS?: number;
   /** A host whose live 10 s prediction error (mean absolute, 60 s average) exceeds this is planned by B2 … */
@@ -60,6 +66,9 @@ interface ModelHost {
 interface HostMemory {
   history: HostHistory;
   lastPct: number | undefined;
+  /** Rounds in a row a cheaper level has beaten lastPct (move blocking). */
+  challengerRounds: number;
+  lastMoveSign: number;
   errorFallback: boolean;
 }
 
@@ -99,10 +108,14 @@ export class MpcPolicy implements PlanningPolicy {
       energy: { ...MPC_DEFAULT_ENERGY, ...options.energy },
       // Margins and smoothing chosen on the training workloads by bench/closed-loop/mpc-tuning.ts (docs/benchmark.md).
       smoothnessWPerPct: options.smoothnessWPerPct ?? 0.2,
-      switchThresholdW: options.switchThresholdW ?? 1,
+      switchThresholdW: options.switchThresholdW ?? 3,
+      // Move blocking chosen on the training workloads by mpc-tuning.ts (hold grid; docs/model.md).
+      holdRounds: options.holdRounds ?? 30,
+      holdReversalsOnly: options.holdReversalsOnly ?? true,
       holdToleranceC: options.holdToleranceC ?? 0.5,
       // 30 s: chosen on the training workloads (same energy as 10 s, less fan movement; docs/model.md).
       cpuConstrainFromS: options.cpuConstrainFromS ?? 30,
+      infeasibleSlackC: options.infeasibleSlackC ?? 0,
     };
     this.stepPct = options.candidateStepPct ?? 2.5;
     this.cpuMarginC = options.cpuMarginC ?? 0.5;
@@ -167,7 +180,7 @@ export class MpcPolicy implements PlanningPolicy {
   private memoryFor(hostId: string): HostMemory {
     let memory = this.memory.get(hostId);
     if (!memory) {
-      memory = { history: new HostHistory(HISTORY_PERIODS), lastPct: undefined, errorFallback: false };
+      memory = { history: new HostHistory(HISTORY_PERIODS), lastPct: undefined, challengerRounds: 0, lastMoveSign: 0, errorFallback: false };
       this.memory.set(hostId, memory);
     }
     return memory;
@@ -227,6 +240,8 @@ export class MpcPolicy implements PlanningPolicy {
         const k = nearestIndex(candidates, host.fanPct ?? 100);
         this.tracker.record(host.hostId, dueMs, now.cpuC + (predictions[(i * candidates.length + k) * N_OUTPUTS + CPU10] ?? Number.NaN));
         memory.lastPct = undefined;
+        memory.challengerRounds = 0;
+        memory.lastMoveSign = 0;
         return;
       }
       const choice = chooseFanPct(
@@ -239,12 +254,16 @@ export class MpcPolicy implements PlanningPolicy {
           cpuLimitC: limitC(host, "cpu", objective) - this.cpuMarginC,
           driveLimitC: limitC(host, "drive", objective) - this.driveMarginC,
           previousPct: memory.lastPct,
+          challengerRounds: memory.challengerRounds,
+          lastMoveSign: memory.lastMoveSign,
           minPct: caps?.fans.minPct ?? 0,
           maxPct: caps?.fans.maxPct ?? 100,
         },
         this.tuning,
       );
       memory.lastPct = choice.fanPct;
+      memory.challengerRounds = choice.challengerRounds;
+      memory.lastMoveSign = choice.lastMoveSign;
       this.tracker.record(host.hostId, dueMs, choice.predictedCpuC[0] ?? Number.NaN);
       const setpoints = setpointsFor(caps, choice.fanPct, undefined);
       if (setpoints) proposals.push({ hostId: host.hostId, setpoints, ttlMs: leaseTtlMs(host, this.leasePeriods) });
