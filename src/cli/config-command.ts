@@ -3,6 +3,7 @@ import { describeActuatorGroup } from "../config/describe-group.js";
 import type { AgentConfig } from "../config/agent-schema.js";
 import type { ControllerConfig } from "../config/controller-schema.js";
 import { parseAgentConfig, parseControllerConfig, readConfigObject } from "../config/load.js";
+import { describeStore } from "../controller/store/describe-store.js";
 import { planMigrations, type ConfigKind, type MigrationPlan } from "../config/migrations.js";
 import { renderConfigExample } from "../ops/config-example.js";
 import { detectConfigKind, parseConfigKind } from "../ops/config-kind.js";
@@ -60,5 +61,5 @@ function describeAgent(config: AgentConfig): string {
 }
 
 function describeController(config: ControllerConfig): string {
-  return `broker ${config.broker.url} as ${config.broker.clientId}; HTTP ${config.http.host}:${config.http.port}; store ${config.store.path}; policy ${config.planner.policy} every ${config.planner.periodMs} ms`;
+  return `broker ${config.broker.url} as ${config.broker.clientId}; HTTP ${config.http.host}:${config.http.port}; store ${describeStore(config.store)}; policy ${config.planner.policy} every ${config.planner.periodMs} ms`;
 }

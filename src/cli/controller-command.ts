@@ -3,6 +3,7 @@ import { loadControllerConfig, parseControllerConfig } from "../config/load.js";
 import { SystemClock } from "../core/clock.js";
 import { createLogger } from "../core/logger.js";
 import { startControllerService } from "../controller/controller-service.js";
+import { describeStore } from "../controller/store/describe-store.js";
 import { superviseController } from "../ops/controller-supervision.js";
 import { parseLogLevel, parsePort } from "./options.js";
 import { stopOnSignals } from "./shutdown.js";
@@ -35,7 +36,7 @@ export function registerControllerCommand(program: Command): void {
       );
       const clock = new SystemClock();
       const service = await startControllerService({ config, clock, logger });
-      process.stdout.write(`coolfleet controller: dashboard ${service.http.url}  broker ${config.broker.url}  store ${config.store.path}\n`);
+      process.stdout.write(`coolfleet controller: dashboard ${service.http.url}  broker ${config.broker.url}  store ${describeStore(config.store)}\n`);
       // ops: sd_notify READY (broker connected, HTTP listening), WATCHDOG from the fleet loop, STOPPING.
       const systemd = superviseController(service.controller, { clock, logger, dashboardUrl: service.http.url, brokerUrl: config.broker.url });
       stopOnSignals(logger, "controller", () => Promise.all([systemd.stopping(), service.stop()]));

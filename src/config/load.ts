@@ -163,8 +163,18 @@ export function loadAgentConfig(file: string, options?: ConfigLoadOptions): Agen
   return parseAgentConfigText(readConfigFile(file), file, options);
 }
 
+/** The store block must match its kind: dynamodb needs its table, and a table block beside SQLite is a mistake. */
+function controllerProblems(config: ControllerConfig): ConfigProblem[] {
+  const { kind, dynamodb } = config.store;
+  if (kind === "dynamodb" && dynamodb === undefined) {
+    return [{ path: "store.dynamodb", message: "is required with kind dynamodb (at least region; tableName defaults to coolfleet)" }];
+  }
+  if (kind === "sqlite" && dynamodb !== undefined) return [{ path: "store.dynamodb", message: "has no meaning with kind sqlite; set kind: dynamodb or remove the block" }];
+  return [];
+}
+
 export function parseControllerConfig(raw: unknown, source: string, options?: ConfigLoadOptions): ControllerConfig {
-  return parseWith(ControllerConfig, () => [], "controller", raw, source, options);
+  return parseWith(ControllerConfig, controllerProblems, "controller", raw, source, options);
 }
 
 export function loadControllerConfig(file: string, options?: ConfigLoadOptions): ControllerConfig {

@@ -107,6 +107,12 @@ export function describeTelemetryStoreContract(label: string, open: () => Promis
         expect(await store.countTelemetry("nobody")).toBe(0);
       });
 
+      it("knows a message by (host, boot, seq) alone: a later copy with another ts or body is a duplicate", async () => {
+        await store.appendTelemetry([telemetry("r740-01", 4)]);
+        expect(await store.appendTelemetry([telemetry("r740-01", 4, { ts: T0 + 90_000, outputs: { fanPct: 99 } })])).toEqual({ inserted: 0, duplicates: 1 });
+        expect(await store.telemetryRange("r740-01", 0, Number.MAX_SAFE_INTEGER)).toEqual([telemetry("r740-01", 4)]);
+      });
+
       it("accepts an empty batch", async () => {
         expect(await store.appendTelemetry([])).toEqual({ inserted: 0, duplicates: 0 });
       });
