@@ -36,10 +36,37 @@ export const HttpConfig = z
   })
   .strict();
 
+/** DynamoDB table names: 3-255 of A-Z a-z 0-9 _ - . (the service's own rule, checked before any request). */
+const DYNAMODB_TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+export const DynamoStoreConfig = z
+  .object({
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{2,32}$/, "an AWS region such as eu-west-1")
+      .meta({ description: "AWS region of the table. Credentials are not configured here: the AWS SDK's default chain supplies them (environment, shared config/profile, instance or task role).", examples: ["eu-west-1"] }),
+    endpoint: z
+      .string()
+      .regex(/^https?:\/\/[^\s/]+/, "an http:// or https:// URL")
+      .optional()
+      .meta({ description: "Another endpoint than AWS's for the region: dynalite or DynamoDB Local (tests, development). Unset in production.", examples: ["http://127.0.0.1:8000"] }),
+    tableName: z
+      .string()
+      .regex(DYNAMODB_TABLE_NAME, "3-255 of A-Z a-z 0-9 _ - .")
+      .default("coolfleet")
+      .describe("The one table the store uses (layout: docs/storage.md). One table per site; controllers sharing a site share it."),
+    createTable: z
+      .boolean()
+      .default(false)
+      .describe("Create the table (on-demand capacity) at start when it does not exist. Leave false in production, where the table is made by infrastructure code with the capacity, backups and alarms it needs."),
+  })
+  .strict();
+
 export const StoreConfig = z
   .object({
-    kind: z.literal("sqlite").default("sqlite").describe("Storage backend; SQLite (WAL) is the embedded default."),
-    path: z.string().min(1).default("/var/lib/coolfleet/controller.db").describe('SQLite database file; ":memory:" keeps nothing across restarts.'),
+    kind: z.enum(["sqlite", "dynamodb"]).default("sqlite").describe("Storage backend: sqlite (WAL, one file; the embedded default) or dynamodb (Amazon DynamoDB, for fleets that outgrow one machine; needs the dynamodb block)."),
+    path: z.string().min(1).default("/var/lib/coolfleet/controller.db").describe('SQLite database file (kind sqlite); ":memory:" keeps nothing across restarts.'),
+    dynamodb: DynamoStoreConfig.optional().describe("The DynamoDB table (kind dynamodb): region, optional endpoint, table name."),
     rawRetentionHours: z.number().positive().default(72).describe("Raw telemetry older than this is deleted by the retention job (per-minute roll-ups stay)."),
     featureRetentionHours: z.number().positive().default(24 * 30).describe("Extracted feature windows (the model's training data) older than this are deleted."),
     rollUpCron: z.string().min(1).default("*/5 * * * *").describe("When raw telemetry is rolled up into per-minute buckets (cron syntax)."),
@@ -47,9 +74,24 @@ export const StoreConfig = z
   })
   .strict();
 
+export const ModelConfig = z
+  .object({
+    dir: z.string().min(1).default("/var/lib/coolfleet/models").describe("Model registry directory (versions and the promoted one); the same layout `coolfleet model train --out` writes."),
+    trainCron: z
+      .string()
+      .min(1)
+      .nullable()
+      .default("40 3 * * *")
+      .describe("When the mpc policy retrains from the store (cron syntax; null: only on demand). A candidate is promoted, and served at once, only if it beats the current model on held-out data."),
+  })
+  .strict();
+
 export const PlannerConfig = z
   .object({
-    policy: z.enum(["b1", "b2"]).default("b2").describe("Planning policy: b1 = stepwise fan curve (stock BMC behaviour), b2 = cascade PID."),
+    policy: z
+      .enum(["b1", "b2", "mpc"])
+      .default("b2")
+      .describe("Planning policy: b1 = stepwise fan curve (stock BMC behaviour), b2 = cascade PID, mpc = model-predictive control on the learned thermal model (B2 until a model is promoted)."),
     periodMs: z
       .number()
       .int()
@@ -60,6 +102,7 @@ export const PlannerConfig = z
     batchMs: z.number().int().min(1).max(5000).default(50).describe("Telemetry arriving within this window is planned together in one batch (latency vs batching)."),
     skipUnchanged: z.boolean().default(true).describe("Skip a command whose set-point did not change while the previous lease still has over half its time."),
     leasePeriods: z.number().int().min(2).max(60).default(5).describe("Command lease in control periods of the host; capped by the host's own maxLeaseMs."),
+    model: ModelConfig.default(ModelConfig.parse({})).describe("The thermal model the mpc policy plans with: where its versions live and when it is retrained."),
   })
   .strict();
 

@@ -3,6 +3,7 @@ import type { ControllerConfig } from "../config/controller-schema.js";
 import type { Clock, TimerHandle } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import { brokerTlsOptions } from "../config/broker-tls.js";
+import { CoolfleetError, ErrorCode } from "../core/errors.js";
 import { encode, fleetFilter, hostTopic, type Command } from "../protocol/index.js";
 import { CommandIssuer } from "./commands/index.js";
 import { FleetEvents } from "./fleet-events.js";
@@ -31,6 +32,9 @@ const HOSTS_EVENT_MS = 1000;
 const HOUR_MS = 3_600_000;
 
 export function createPolicy(config: ControllerConfig["planner"]): PlanningPolicy {
+  if (config.policy === "mpc") {
+    throw new CoolfleetError(ErrorCode.ConfigInvalid, "planner.policy mpc needs its thermal model: start the controller through startControllerService, which loads it");
+  }
   return config.policy === "b1" ? new B1StepwisePolicy({ leasePeriods: config.leasePeriods }) : new B2CascadePidPolicy(config.periodMs, { leasePeriods: config.leasePeriods });
 }
 

@@ -4,6 +4,7 @@ export const ErrorCode = {
   ConfigUnreadable: "CONFIG_UNREADABLE",
   HwmonChipMissing: "HWMON_CHIP_MISSING",
   HwmonWriteFailed: "HWMON_WRITE_FAILED",
+  ModelDataInsufficient: "MODEL_DATA_INSUFFICIENT",
   ProtocolInvalid: "PROTOCOL_INVALID",
   SimProfileInvalid: "SIM_PROFILE_INVALID",
   SimTraceInvalid: "SIM_TRACE_INVALID",

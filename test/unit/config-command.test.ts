@@ -53,7 +53,7 @@ describe("coolfleet config validate", () => {
     agent("a failsafe below the minimum", AGENT.replace("channels: [1, 2] }", "channels: [1, 2], failsafePct: 10 }"), "fans.failsafePct: must lie between minPct and maxPct (20-100); got 10"),
     agent("a lease shorter than two periods", AGENT + "maxLeaseMs: 1000\n", "maxLeaseMs: must be at least two control periods (2000 ms); got 1000"),
     agent("a config from a newer coolfleet", AGENT.replace("version: 1", "version: 2"), "version: 2 is newer than this coolfleet understands (agent config version 1)"),
-    controller("an unknown planner policy", CONTROLLER + "planner: { policy: b3 }\n", 'planner.policy: Invalid option: expected one of "b1"|"b2"; got "b3"'),
+    controller("an unknown planner policy", CONTROLLER + "planner: { policy: b3 }\n", 'planner.policy: Invalid option: expected one of "b1"|"b2"|"mpc"; got "b3"'),
     controller("a port out of range", CONTROLLER.replace("8080", "70000"), "http.port: Too big: expected number to be <=65535; got 70000"),
     controller("a misspelt store key", CONTROLLER + "store: { pth: /tmp/x.db }\n", 'store: unknown key(s) "pth"'),
     controller("an agent file checked as a controller", AGENT, '(top level): unknown key(s) "temperatures", "fans"', "controller"),

@@ -1,3 +1,4 @@
+import { CoolfleetError, ErrorCode } from "../../core/errors.js";
 import { selectTfBackend } from "./backend.js";
 import { buildDataset, type HostSequence } from "./dataset.js";
 import { evaluateModel, type ModelEvaluation } from "./evaluation.js";
@@ -44,7 +45,9 @@ export async function trainEvaluateRegister(data: PipelineData, options: Pipelin
   const train = buildDataset(data.train, { stride });
   const validation = buildDataset(data.validation, { stride: stride * 2 });
   const heldOut = buildDataset(data.heldOut, { stride: stride * 2 });
-  if (train.size === 0) throw new Error(`no training rows from ${data.trainedOn}: every sequence needs more than ${60 + 61} periods of telemetry`);
+  if (train.size === 0) {
+    throw new CoolfleetError(ErrorCode.ModelDataInsufficient, `no training rows from ${data.trainedOn}: every sequence needs more than ${60 + 61} periods of telemetry`);
+  }
   log(`thermal model: ${train.size} training rows, ${validation.size} validation, ${heldOut.size} held-out`);
   const result = trainThermalMlp(train, validation, options);
   const evaluation = evaluateModel(result.model, heldOut.size > 0 ? heldOut : validation);

@@ -99,7 +99,7 @@ export class MpcPolicy implements PlanningPolicy {
   private fallbackPeriods = 0;
 
   constructor(
-    private readonly model: ThermalPredictor | undefined,
+    private model: ThermalPredictor | undefined,
     private readonly options: MpcPolicyOptions,
   ) {
     this.b2 = new B2CascadePidPolicy(options.planPeriodMs, options.b2Gains ? { fanGains: options.b2Gains } : {});
@@ -129,6 +129,14 @@ export class MpcPolicy implements PlanningPolicy {
       throw new CoolfleetError(ErrorCode.ConfigInvalid, `mpc holdToleranceC (${this.tuning.holdToleranceC}) must be between 0 and the CPU and drive margins (${this.cpuMarginC}, ${this.driveMarginC}) °C`);
     }
     if (!model) this.log("mpc: no thermal model yet (cold start): every host is planned by B2");
+  }
+
+  /**
+   * Serves another model from the next plan on (a newly promoted version). Hosts keep their history; the live
+   * prediction error, measured from here on against the new model, decides as before which hosts it plans.
+   */
+  useModel(model: ThermalPredictor): void {
+    this.model = model;
   }
 
   plan(input: PlannerInput): SetpointProposal[] {

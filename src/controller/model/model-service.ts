@@ -1,0 +1,107 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import cron, { type ScheduledTask } from "node-cron";
+import type { ControllerConfig } from "../../config/controller-schema.js";
+import { CoolfleetError, ErrorCode } from "../../core/errors.js";
+import type { Logger } from "../../core/logger.js";
+import { packageRoot } from "../../core/version.js";
+import { MpcPolicy } from "../planner/policy-mpc.js";
+import { selectTfBackend } from "./backend.js";
+import { ModelRegistry } from "./model-registry.js";
+
+/** A retraining run gets this long before it is killed (it trains on the wasm backend on a busy controller). */
+const TRAIN_TIMEOUT_MS = 2 * 3_600_000;
+/** How often the registry is checked for a version promoted from outside (`coolfleet model train --out DIR`). */
+const REGISTRY_CHECK_MS = 60_000;
+
+export interface ModelService {
+  policy: MpcPolicy;
+  /** Version served now; undefined at cold start. */
+  servingVersion(): string | undefined;
+  /** Retrains from the store now (as the schedule does) and serves the result if it was promoted. */
+  retrain(): Promise<void>;
+  /** Serves the registry's promoted version if it is not the one served (a model trained on demand). */
+  reload(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The mpc policy with its model: the promoted version from the registry (cold start: B2 for every host until
+ * there is one), and, on `trainCron`, `coolfleet model train --store … --out …` in a child process — training
+ * never holds the controller's event loop — after which a newly promoted version is served at once.
+ */
+export async function startModelService(opts: { config: ControllerConfig; logger: Logger }): Promise<ModelService> {
+  const { config, logger } = opts;
+  const { dir, trainCron } = config.planner.model;
+  if (trainCron !== null && !cron.validate(trainCron)) {
+    throw new CoolfleetError(ErrorCode.ConfigInvalid, `planner.model.trainCron: "${trainCron}" is not a cron expression`);
+  }
+  const backend = await selectTfBackend((line) => logger.info(line));
+  const registry = new ModelRegistry(dir);
+  const loaded = registry.current();
+  let serving = loaded?.version;
+  if (loaded) logger.info({ version: loaded.version, dir, backend, trainedOn: loaded.file.provenance.trainedOn }, "mpc: serving thermal model");
+  else logger.warn({ dir, backend }, "mpc: no promoted thermal model yet (cold start): every host is planned by B2 until one is trained");
+  const policy = new MpcPolicy(loaded?.model, {
+    planPeriodMs: config.planner.periodMs,
+    leasePeriods: config.planner.leasePeriods,
+    log: (line) => logger.info(line),
+  });
+
+  const reload = (): void => {
+    try {
+      const pointer = registry.currentPointer();
+      if (!pointer || pointer.version === serving) return;
+      const next = registry.load(pointer.version);
+      policy.useModel(next.model);
+      logger.info({ version: next.version, was: serving ?? "none", reason: pointer.reason }, "mpc: serving the newly promoted thermal model");
+      serving = next.version;
+    } catch (err) {
+      logger.error({ err: err instanceof Error ? err.message : String(err), dir }, "mpc: cannot load the promoted thermal model; the current one stays");
+    }
+  };
+  let running: Promise<void> | undefined;
+  const retrain = (): Promise<void> => {
+    running ??= trainFromStore(config, logger)
+      .catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, "mpc: retraining failed; the current model stays"))
+      .finally(() => {
+        running = undefined;
+        reload();
+      });
+    return running;
+  };
+  const task: ScheduledTask | undefined = trainCron === null ? undefined : cron.schedule(trainCron, () => void retrain(), { name: "coolfleet-model-train", noOverlap: true });
+  const registryCheck = setInterval(reload, REGISTRY_CHECK_MS);
+  registryCheck.unref();
+  return {
+    policy,
+    servingVersion: () => serving,
+    retrain,
+    reload,
+    async stop() {
+      clearInterval(registryCheck);
+      await task?.stop();
+      await running;
+    },
+  };
+}
+
+/** Runs `coolfleet model train --store DB --out DIR`; rejects with its output when it fails. */
+function trainFromStore(config: ControllerConfig, logger: Logger): Promise<void> {
+  if (config.store.kind !== "sqlite" || config.store.path === ":memory:") {
+    return Promise.reject(new Error(`retraining reads the SQLite store; store ${config.store.kind} at ${config.store.path} cannot be read by another process`));
+  }
+  const entry = join(packageRoot(), "dist/src/cli/main.js");
+  const args = [entry, "model", "train", "--store", config.store.path, "--out", config.planner.model.dir];
+  logger.info({ command: ["node", ...args].join(" ") }, "mpc: retraining the thermal model from the store");
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { timeout: TRAIN_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) {
+        reject(new Error(`${err.message.split("\n")[0] ?? "model train failed"}: ${String(stderr).trim().split("\n").slice(-3).join(" | ")}`));
+        return;
+      }
+      logger.info({ result: String(stdout).trim() }, "mpc: retraining finished");
+      resolve();
+    });
+  });
+}
