@@ -69,8 +69,14 @@ export const StoreConfig = z
     dynamodb: DynamoStoreConfig.optional().describe("The DynamoDB table (kind dynamodb): region, optional endpoint, table name."),
     rawRetentionHours: z.number().positive().default(72).describe("Raw telemetry older than this is deleted by the retention job (per-minute roll-ups stay)."),
     featureRetentionHours: z.number().positive().default(24 * 30).describe("Extracted feature windows (the model's training data) older than this are deleted."),
+    commandRetentionHours: z
+      .number()
+      .positive()
+      .default(72)
+      .describe("Commands sent and acks received longer ago than this are deleted (a fleet sends about one command per host every few seconds)."),
+    transitionRetentionHours: z.number().positive().default(24 * 30).describe("State-machine transitions older than this are deleted; each host's current state is kept."),
     rollUpCron: z.string().min(1).default("*/5 * * * *").describe("When raw telemetry is rolled up into per-minute buckets (cron syntax)."),
-    retentionCron: z.string().min(1).default("17 * * * *").describe("When the retention job deletes old raw telemetry and features (cron syntax)."),
+    retentionCron: z.string().min(1).default("17 * * * *").describe("When the retention job deletes old raw telemetry, features, commands, acks and transitions (cron syntax)."),
   })
   .strict();
 

@@ -134,6 +134,8 @@ export class FleetController implements FleetReadModel {
         retentionCron: config.store.retentionCron,
         rawRetentionMs: config.store.rawRetentionHours * HOUR_MS,
         featureRetentionMs: config.store.featureRetentionHours * HOUR_MS,
+        commandRetentionMs: config.store.commandRetentionHours * HOUR_MS,
+        transitionRetentionMs: config.store.transitionRetentionHours * HOUR_MS,
       },
       logger.child({ part: "maintenance" }),
       this.deps.clock,

@@ -228,6 +228,21 @@ export function describeTelemetryStoreContract(label: string, open: () => Promis
         expect(recent).toMatchObject({ sent: 3, unacked: 1, p50LatencyMs: 10, p99LatencyMs: 20 });
       });
 
+      it("retention deletes commands sent and acks received before the cut; stats from the cut on are unchanged", async () => {
+        await store.recordCommand(command("r740-01", "c-old", 1), T0);
+        await store.recordAck(ack("r740-01", "c-old"), T0 + 100);
+        await store.recordAck(ack("r740-09", "c-unknown"), T0 + 50);
+        await store.recordCommand(command("r740-01", "c-new", 2), T0 + 10_000);
+        await store.recordAck(ack("r740-01", "c-new"), T0 + 10_050);
+        await store.recordAck(ack("r740-09", "c-unknown-2"), T0 + 10_100);
+        const fromCut = await store.commandStats(T0 + 5_000);
+        expect(await store.deleteCommandsBefore(T0 + 5_000)).toBe(3);
+        expect(await store.commandStats(T0 + 5_000)).toEqual(fromCut);
+        expect(await store.commandStats()).toMatchObject({ sent: 1, unacked: 0, unknownAcks: 1, p50LatencyMs: 50 });
+        expect(await store.recordAck(ack("r740-01", "c-new"), T0 + 10_200)).toEqual({ outcome: "repeat", latencyMs: undefined });
+        expect(await store.deleteCommandsBefore(T0 + 5_000)).toBe(0);
+      });
+
       it("reports no latency before any ack", async () => {
         expect(await store.commandStats()).toEqual({
           sent: 0,
@@ -241,6 +256,16 @@ export function describeTelemetryStoreContract(label: string, open: () => Promis
     });
 
     describe("state transitions", () => {
+      it("retention deletes transitions before the cut and keeps each host's current state", async () => {
+        await store.upsertHost(birth("r740-01"));
+        await store.recordTransition({ hostId: "r740-01", from: null, to: "Setup", cause: "birth", atMs: T0 });
+        await store.recordTransition({ hostId: "r740-01", from: "Setup", to: "Running", cause: "calibrated", atMs: T0 + 5_000 });
+        await store.recordTransition({ hostId: "r740-01", from: "Running", to: "Cooling", cause: "hot", atMs: T0 + 9_000 });
+        expect(await store.deleteTransitionsBefore(T0 + 9_000)).toBe(2);
+        expect((await store.transitions("r740-01")).map((t) => t.to)).toEqual(["Cooling"]);
+        expect((await store.getHost("r740-01"))?.state).toBe("Cooling");
+      });
+
       it("are kept in order and move the host's current state", async () => {
         await store.upsertHost(birth("r740-01"));
         await store.recordTransition({ hostId: "r740-01", from: null, to: "Setup", cause: "birth", atMs: T0 });

@@ -2,7 +2,7 @@ import type { Logger } from "../../core/logger.js";
 import type { RollUpResult, TelemetryStore } from "../store/telemetry-store.js";
 
 /** What the maintenance jobs need from a store. */
-export type MaintenanceStore = Pick<TelemetryStore, "rollUp" | "deleteRawBefore" | "deleteFeaturesBefore">;
+export type MaintenanceStore = Pick<TelemetryStore, "rollUp" | "deleteRawBefore" | "deleteFeaturesBefore" | "deleteCommandsBefore" | "deleteTransitionsBefore">;
 
 export interface RollUpPolicy {
   /** Roll-up bucket: one row per host per bucketMs. */
@@ -14,6 +14,9 @@ export interface RollUpPolicy {
 export interface RetentionPolicy extends RollUpPolicy {
   rawRetentionMs: number;
   featureRetentionMs: number;
+  /** Commands and acks. */
+  commandRetentionMs: number;
+  transitionRetentionMs: number;
 }
 
 export const ROLL_UP_DEFAULTS: RollUpPolicy = { bucketMs: 60_000, graceMs: 120_000 };
@@ -28,13 +31,16 @@ export async function runRollUp(store: MaintenanceStore, policy: RollUpPolicy, n
 export interface RetentionResult {
   rawDeleted: number;
   featuresDeleted: number;
+  /** Commands and acks. */
+  commandsDeleted: number;
+  transitionsDeleted: number;
   /** Raw telemetry before this is gone. */
   rawCutMs: number;
   featureCutMs: number;
 }
 
 /**
- * Deletes raw telemetry and feature windows past their retention. Raw telemetry goes only once it is rolled up:
+ * Deletes raw telemetry, feature windows, commands with acks, and state transitions past their retention. Raw telemetry goes only once it is rolled up:
  * a roll-up runs first, and the cut never passes the last rolled-up bucket, whatever the retention says
  * (a roll-up job that failed for a day must not turn retention into data loss).
  */
@@ -44,7 +50,9 @@ export async function runRetention(store: MaintenanceStore, policy: RetentionPol
   const featureCutMs = nowMs - policy.featureRetentionMs;
   const rawDeleted = await store.deleteRawBefore(rawCutMs);
   const featuresDeleted = await store.deleteFeaturesBefore(featureCutMs);
-  const result = { rawDeleted, featuresDeleted, rawCutMs, featureCutMs };
+  const commandsDeleted = await store.deleteCommandsBefore(nowMs - policy.commandRetentionMs);
+  const transitionsDeleted = await store.deleteTransitionsBefore(nowMs - policy.transitionRetentionMs);
+  const result = { rawDeleted, featuresDeleted, commandsDeleted, transitionsDeleted, rawCutMs, featureCutMs };
   logger.info(result, "telemetry retention done");
   return result;
 }

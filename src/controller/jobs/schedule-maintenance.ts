@@ -10,6 +10,8 @@ export interface MaintenanceSchedule {
   retentionCron: string;
   rawRetentionMs: number;
   featureRetentionMs: number;
+  commandRetentionMs: number;
+  transitionRetentionMs: number;
   /** Default ROLL_UP_DEFAULTS.bucketMs (one minute). */
   rollUpBucketMs?: number;
   /** Default ROLL_UP_DEFAULTS.graceMs. */
@@ -31,9 +33,17 @@ export function scheduleMaintenance(
   checkCron("retentionCron", schedule.retentionCron);
   checkPositive("rawRetentionMs", schedule.rawRetentionMs);
   checkPositive("featureRetentionMs", schedule.featureRetentionMs);
+  checkPositive("commandRetentionMs", schedule.commandRetentionMs);
+  checkPositive("transitionRetentionMs", schedule.transitionRetentionMs);
   const rollUp = { bucketMs: schedule.rollUpBucketMs ?? ROLL_UP_DEFAULTS.bucketMs, graceMs: schedule.rollUpGraceMs ?? ROLL_UP_DEFAULTS.graceMs };
   checkPositive("rollUpBucketMs", rollUp.bucketMs);
-  const retention = { ...rollUp, rawRetentionMs: schedule.rawRetentionMs, featureRetentionMs: schedule.featureRetentionMs };
+  const retention = {
+    ...rollUp,
+    rawRetentionMs: schedule.rawRetentionMs,
+    featureRetentionMs: schedule.featureRetentionMs,
+    commandRetentionMs: schedule.commandRetentionMs,
+    transitionRetentionMs: schedule.transitionRetentionMs,
+  };
 
   let chain: Promise<void> = Promise.resolve();
   let stopped = false;

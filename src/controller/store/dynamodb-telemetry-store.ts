@@ -463,6 +463,33 @@ export class DynamoTelemetryStore implements TelemetryStore {
     return deleted;
   }
 
+  async deleteCommandsBefore(ms: number): Promise<number> {
+    this.assertOpen();
+    const sent = timeBetween(PREFIX.commandTime, 0, ms);
+    if (!sent) return 0;
+    // Every ack key starts "A#", and every such key sorts below "A$".
+    const acks = { low: PREFIX.ack, high: "A$" };
+    let deleted = 0;
+    // Hosts with an ack for an unknown command may have no host item: both directories are walked.
+    const hosts = new Set([...(await this.directory(DIRECTORY_PK)), ...(await this.directory(ACK_DIRECTORY_PK))]);
+    for (const host of hosts) {
+      // Acks received before the cut, then the commands sent before it (their later acks stay: a matched ack is
+      // matched at arrival, and the counts read the command items).
+      deleted += await this.deletePages(host, acks, undefined, { expression: "#receivedAtMs < :cut", names: { "#receivedAtMs": "receivedAtMs" }, values: { ":cut": ms } });
+      deleted += await this.deletePages(host, sent, TIME_INDEX);
+    }
+    return deleted;
+  }
+
+  async deleteTransitionsBefore(ms: number): Promise<number> {
+    this.assertOpen();
+    const range = timeBetween(PREFIX.transition, 0, ms);
+    if (!range) return 0;
+    let deleted = 0;
+    for (const host of await this.directory(DIRECTORY_PK)) deleted += await this.deletePages(host, range, undefined);
+    return deleted;
+  }
+
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;

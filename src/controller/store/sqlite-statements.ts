@@ -72,6 +72,8 @@ export function prepareStatements(db: Database.Database) {
     getHost: db.prepare<[string], HostRow>("SELECT * FROM hosts WHERE host_id = ?"),
     listHosts: db.prepare<[], HostRow>("SELECT * FROM hosts ORDER BY host_id"),
     hostIds: db.prepare<[], { host_id: string }>("SELECT host_id FROM hosts ORDER BY host_id"),
+    // Acks may come from hosts with no hosts row (an ack for an unknown command): retention walks these too.
+    ackHostIds: db.prepare<[], { host_id: string }>("SELECT DISTINCT host AS host_id FROM acks ORDER BY host"),
     writePresence: db.prepare<[HostPresenceWrite]>(
       `INSERT INTO hosts (host_id, online, boot, last_seen_ms, presence_ts_ms, offline_reason, birth_json)
        VALUES (@host_id, @online, @boot, @last_seen_ms, @presence_ts_ms, @offline_reason, @birth_json)
@@ -117,6 +119,18 @@ export function prepareStatements(db: Database.Database) {
     deleteFeaturesChunk: db.prepare<[string, number, number, number]>(
       `DELETE FROM features WHERE id IN
          (SELECT id FROM features WHERE host = ? AND window_start_ms < ? AND window_end_ms <= ? LIMIT ?)`,
+    ),
+
+    deleteAcksChunk: db.prepare<[string, number, number, number]>(
+      `DELETE FROM acks WHERE id IN
+         (SELECT a.id FROM acks a LEFT JOIN commands c ON c.id = a.command_id
+          WHERE a.host = ? AND (a.received_at_ms < ? OR c.sent_at_ms < ?) LIMIT ?)`,
+    ),
+    deleteCommandsChunk: db.prepare<[string, number, number]>(
+      "DELETE FROM commands WHERE id IN (SELECT id FROM commands WHERE host = ? AND sent_at_ms < ? LIMIT ?)",
+    ),
+    deleteTransitionsChunk: db.prepare<[string, number, number]>(
+      "DELETE FROM transitions WHERE id IN (SELECT id FROM transitions WHERE host = ? AND at_ms < ? LIMIT ?)",
     ),
 
     insertCommand: db.prepare<[CommandInsert]>(

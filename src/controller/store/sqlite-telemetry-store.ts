@@ -286,6 +286,16 @@ export class SqliteTelemetryStore implements TelemetryStore {
     return this.deleteInChunks((host) => this.sql.deleteFeaturesChunk.run(host, ms, ms, this.deleteChunkRows).changes);
   }
 
+  async deleteCommandsBefore(ms: number): Promise<number> {
+    // Acks first (those of the commands going too), so no ack is left pointing at a deleted command.
+    const acks = await this.deleteInChunks((host) => this.sql.deleteAcksChunk.run(host, ms, ms, this.deleteChunkRows).changes, this.sql.ackHostIds.all());
+    return acks + (await this.deleteInChunks((host) => this.sql.deleteCommandsChunk.run(host, ms, this.deleteChunkRows).changes));
+  }
+
+  deleteTransitionsBefore(ms: number): Promise<number> {
+    return this.deleteInChunks((host) => this.sql.deleteTransitionsChunk.run(host, ms, this.deleteChunkRows).changes);
+  }
+
   close(): Promise<void> {
     if (this.db.open) this.db.close();
     return Promise.resolve();
@@ -302,9 +312,9 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   /** Host by host (the (host, …) indexes make each delete a range scan), a chunk at a time, yielding in between. */
-  private async deleteInChunks(deleteChunk: (host: string) => number): Promise<number> {
+  private async deleteInChunks(deleteChunk: (host: string) => number, hosts = this.sql.hostIds.all()): Promise<number> {
     let deleted = 0;
-    for (const { host_id: host } of this.sql.hostIds.all()) {
+    for (const { host_id: host } of hosts) {
       for (;;) {
         const n = deleteChunk(host);
         deleted += n;

@@ -51,6 +51,13 @@ export interface TelemetryStore {
   deleteRawBefore(ms: number): Promise<number>;
   /** Deletes feature windows that ended at or before ms; returns how many went. */
   deleteFeaturesBefore(ms: number): Promise<number>;
+  /**
+   * Deletes commands sent before ms and acks received before ms (a backend may also delete the later acks of the
+   * commands that go); returns how many commands and acks went. commandStats(since ≥ ms) is unchanged.
+   */
+  deleteCommandsBefore(ms: number): Promise<number>;
+  /** Deletes state transitions before ms (each host's current state stays on the host); returns how many went. */
+  deleteTransitionsBefore(ms: number): Promise<number>;
 
   close(): Promise<void>;
 }
