@@ -4,7 +4,8 @@ import { sampleFromView, type ThermalSample } from "../../src/controller/model/t
 import type { PlanningPolicy } from "../../src/controller/planner/policy.js";
 import { runClosedLoop } from "./engine.js";
 import { ExplorationPolicy } from "./exploration-policy.js";
-import { benchScenario, HELD_OUT_WORKLOADS, TRAINING_WORKLOADS, type BenchWorkloadId } from "./scenarios.js";
+import { benchScenario, HELD_OUT_WORKLOADS, TRAINING_WORKLOADS, type BenchScenario, type BenchWorkloadId } from "./scenarios.js";
+import { speedVariants } from "./training-scenarios.js";
 
 export interface SimDataOptions {
   workloads: readonly BenchWorkloadId[];
@@ -19,17 +20,28 @@ export interface SimDataOptions {
   onRun?: (workload: string, index: number, total: number) => void;
 }
 
+/** One closed-loop run to record: a scenario and the source label its sequences carry. */
+export interface SimRun {
+  source: string;
+  scenario: BenchScenario;
+}
+
 /** Closed-loop runs of the simulator recorded as the controller sees them, one sequence per host and workload. */
 export function simulatedSequences(options: SimDataOptions): HostSequence[] {
+  const runs = options.workloads.flatMap((id) => (options.inletsC ?? [undefined]).map((inletC) => ({ source: `sim:${id}`, scenario: benchScenario(id, options.durationS, inletC) })));
+  return recordRuns(runs, options);
+}
+
+/** Records each run's hosts (run i is seeded seed + i), under the exploration policy unless told otherwise. */
+export function recordRuns(runs: readonly SimRun[], options: Pick<SimDataOptions, "hosts" | "seed" | "policy" | "onRun">): HostSequence[] {
   const sequences: HostSequence[] = [];
-  const runs = options.workloads.flatMap((id) => (options.inletsC ?? [undefined]).map((inletC) => ({ id, inletC })));
-  runs.forEach(({ id, inletC }, index) => {
-    options.onRun?.(id, index, runs.length);
+  runs.forEach(({ source, scenario }, index) => {
+    options.onRun?.(scenario.name, index, runs.length);
     const samples: ThermalSample[][] = Array.from({ length: options.hosts }, () => []);
     const clean: number[][] = Array.from({ length: options.hosts }, () => []);
     runClosedLoop({
       policy: options.policy?.() ?? new ExplorationPolicy(options.seed),
-      scenario: benchScenario(id, options.durationS, inletC),
+      scenario,
       seed: options.seed + index,
       hosts: options.hosts,
       objectiveMode: "energy",
@@ -38,35 +50,52 @@ export function simulatedSequences(options: SimDataOptions): HostSequence[] {
         clean[r.hostIndex]?.push(r.cleanCpuC);
       },
     });
-    samples.forEach((s, i) => sequences.push({ hostId: `sim-${id}-${options.seed + index}-${i}`, source: `sim:${id}`, samples: s, cleanCpuC: clean[i] ?? [] }));
+    samples.forEach((s, i) => sequences.push({ hostId: `sim-${scenario.name}-${options.seed + index}-${i}`, source, samples: s, cleanCpuC: clean[i] ?? [] }));
   });
   return sequences;
 }
 
-/** Room temperatures the training runs cover (the training workloads themselves run at 25 °C). */
-export const TRAINING_INLETS_C = [22, 25, 28, 31] as const;
+/**
+ * Room temperatures the training runs cover (the benchmark runs the training workloads at 25 °C): 22–31 °C, and
+ * 34 °C so that a room near ASHRAE A2's 35 °C is within the range the inputs are clipped to.
+ */
+export const TRAINING_INLETS_C = [22, 25, 28, 31, 34] as const;
+/** Validation: the same workloads and rooms on other hosts. */
+export const VALIDATION_INLETS_C = TRAINING_INLETS_C;
 
 export interface SimSplitOptions {
-  /** Hosts per training run. */
+  /** Hosts per training run (validation and held-out runs have half as many). */
   hosts: number;
   seed: number;
   durationS?: number;
+  /** Adds the training workloads' speed variants (`training-scenarios.ts`) to the training runs. Default true. */
+  speedVariants?: boolean;
   onRun?: (workload: string, index: number, total: number) => void;
 }
 
 /**
- * The simulator's data for `coolfleet model train --sim`: training runs of the training workloads in four rooms,
- * validation runs of the same workloads on other hosts, held-out runs of the held-out workloads (never trained on).
+ * The simulator's data for `coolfleet model train --sim`: training runs of the training workloads in five rooms
+ * plus the same shapes at other speeds, validation runs of the same workloads and rooms on other hosts, held-out runs
+ * of the held-out workloads (never trained on).
  */
 export function simSplit(options: SimSplitOptions): PipelineData {
-  const total = TRAINING_WORKLOADS.length * (TRAINING_INLETS_C.length + 1) + HELD_OUT_FOR_MODEL.length;
+  const variants = options.speedVariants === false ? [] : speedVariants(options.durationS === undefined ? 1 : options.durationS / 1800);
+  const total = TRAINING_WORKLOADS.length * (TRAINING_INLETS_C.length + VALIDATION_INLETS_C.length) + variants.length + HELD_OUT_FOR_MODEL.length;
   let done = 0;
   const progress = (workload: string): void => options.onRun?.(workload, done++, total);
   const common = { ...(options.durationS !== undefined ? { durationS: options.durationS } : {}), onRun: progress };
-  const train = simulatedSequences({ workloads: TRAINING_WORKLOADS, hosts: options.hosts, seed: options.seed, inletsC: TRAINING_INLETS_C, ...common });
-  const validation = simulatedSequences({ workloads: TRAINING_WORKLOADS, hosts: Math.max(1, Math.ceil(options.hosts / 2)), seed: options.seed + 500, ...common });
-  const heldOut = simulatedSequences({ workloads: HELD_OUT_FOR_MODEL, hosts: Math.max(1, Math.ceil(options.hosts / 2)), seed: options.seed + 1000, ...common });
-  return { train, validation, heldOut, trainedOn: `sim:${TRAINING_WORKLOADS.join(",")} at ${TRAINING_INLETS_C.join("/")} °C`, periodMs: 1000 };
+  const fewer = Math.max(1, Math.ceil(options.hosts / 2));
+  const train = [
+    ...simulatedSequences({ workloads: TRAINING_WORKLOADS, hosts: options.hosts, seed: options.seed, inletsC: TRAINING_INLETS_C, ...common }),
+    ...recordRuns(
+      variants.map((v) => ({ source: `sim:${v.name}`, scenario: v.scenario })),
+      { hosts: options.hosts, seed: options.seed + 300, onRun: progress },
+    ),
+  ];
+  const validation = simulatedSequences({ workloads: TRAINING_WORKLOADS, hosts: fewer, seed: options.seed + 500, inletsC: VALIDATION_INLETS_C, ...common });
+  const heldOut = simulatedSequences({ workloads: HELD_OUT_FOR_MODEL, hosts: fewer, seed: options.seed + 1000, ...common });
+  const speeds = variants.length > 0 ? " + their speed variants" : "";
+  return { train, validation, heldOut, trainedOn: `sim:${TRAINING_WORKLOADS.join(",")} at ${TRAINING_INLETS_C.join("/")} °C${speeds}`, periodMs: 1000 };
 }
 
 /** W9's fault injection is judged in the benchmark (fallback), not as model accuracy. */

@@ -65,6 +65,7 @@ async function trainCommand(raw: ModelTrainCliOptions): Promise<void> {
   const f = (x: number | undefined): string => (x === undefined ? "–" : x.toFixed(3));
   const lines = [
     `model ${result.version} in ${raw.out} (backend ${result.backend}; ${result.rows.train} training rows, best epoch ${result.bestEpoch}, ${(result.trainingMs / 1000).toFixed(1)} s)`,
+    `validation (${result.rows.validation} rows) MAE °C: cpu 10 s ${f(result.validation.maeC.cpuIn10C)}, 30 s ${f(result.validation.maeC.cpuIn30C)}, 60 s ${f(result.validation.maeC.cpuIn60C)}; drive 300 s ${f(result.validation.maeC.driveIn300C)}`,
     `held-out (${result.rows.heldOut} rows) MAE °C: cpu 10 s ${f(e.maeC.cpuIn10C)}, 30 s ${f(e.maeC.cpuIn30C)}, 60 s ${f(e.maeC.cpuIn60C)} (vs noise-free reading ${f(e.cpu60MaeVsCleanC)}); drive 60 s ${f(e.maeC.driveIn60C)}, 300 s ${f(e.maeC.driveIn300C)}`,
     `persistence MAE °C: cpu 10 s ${f(e.persistenceMaeC.cpuIn10C)}, 30 s ${f(e.persistenceMaeC.cpuIn30C)}, 60 s ${f(e.persistenceMaeC.cpuIn60C)}; drive 300 s ${f(e.persistenceMaeC.driveIn300C)}`,
     ...Object.entries(result.heldOutBySource).map(([source, ev]) => `  ${source}: cpu 60 s ${f(ev.maeC.cpuIn60C)} (persistence ${f(ev.persistenceMaeC.cpuIn60C)}), drive 300 s ${f(ev.maeC.driveIn300C)}`),
@@ -82,7 +83,7 @@ export function registerModelCommand(program: Command): void {
     .option("--sim", "train on closed-loop simulator runs of the training workloads (held out: W2, W5, W6, W8, W10)")
     .option("--store <db>", "train on a controller's SQLite store (time split per host: 70 % train, 10 % validation, 20 % held out)")
     .option("--out <dir>", "model registry directory", "bench-results/models")
-    .option("--hosts <n>", "simulated hosts per training run (--sim)", "6")
+    .option("--hosts <n>", "simulated hosts per training run (--sim)", "18")
     .option("--epochs <n>", "training epochs", "40")
     .option("--hidden <n>", "hidden units per layer", "64")
     .option("--batch <n>", "mini-batch size", "512")

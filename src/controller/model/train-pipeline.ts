@@ -29,6 +29,8 @@ export interface PipelineResult {
   version: string;
   backend: string;
   rows: { train: number; validation: number; heldOut: number };
+  /** The chosen epoch on the validation rows (training workloads, other hosts): what a recipe is chosen by. */
+  validation: ModelEvaluation;
   heldOut: ModelEvaluation;
   /** Held-out evaluation per source (workload or store), for the report. */
   heldOutBySource: Record<string, ModelEvaluation>;
@@ -50,6 +52,7 @@ export async function trainEvaluateRegister(data: PipelineData, options: Pipelin
   }
   log(`thermal model: ${train.size} training rows, ${validation.size} validation, ${heldOut.size} held-out`);
   const result = trainThermalMlp(train, validation, options);
+  const validationEvaluation = evaluateModel(result.model, validation.size > 0 ? validation : train);
   const evaluation = evaluateModel(result.model, heldOut.size > 0 ? heldOut : validation);
   const heldOutBySource: Record<string, ModelEvaluation> = {};
   for (const source of new Set(data.heldOut.map((s) => s.source))) {
@@ -81,6 +84,7 @@ export async function trainEvaluateRegister(data: PipelineData, options: Pipelin
     version,
     backend,
     rows: { train: train.size, validation: validation.size, heldOut: heldOut.size },
+    validation: validationEvaluation,
     heldOut: evaluation,
     heldOutBySource,
     promotion,
