@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { SimulatedLiquidPowerEdge } from "../../firmware-sim/index.js";
@@ -11,6 +11,7 @@ import { silentLogger } from "../../src/core/logger.js";
 import { scratchDir } from "../../src/core/scratch-dir.js";
 import { decodeAck, decodeTelemetry, encode, hostTopic, type Ack, type Command, type Telemetry } from "../../src/protocol/index.js";
 import { waitFor } from "../helpers/cli.js";
+import { liquidAgentConfig } from "../helpers/liquid-agent-config.js";
 import { startPtyPair, type PtyPair } from "../helpers/pty-pair.js";
 import { startUdpRelay, type UdpRelay } from "../helpers/udp-relay.js";
 import { OverLimitMeter, staleCommandsApplied } from "./measures.js";
@@ -52,30 +53,14 @@ export class LiquidRig {
     this.relay = await startUdpRelay(bmcPort);
     const dtS = this.periodMs / 1000;
     this.stepping = setInterval(() => this.meter.sample(this.device.step(dtS, this.load), dtS), this.periodMs);
-    const passwordFile = join(this.dir, "bmc-password");
-    writeFileSync(passwordFile, "calvin\n", { mode: 0o600 });
-    mkdirSync(join(this.dir, "root"), { recursive: true });
     this.config = parseAgentConfig(
       {
-        version: 1,
-        hostId: this.hostId,
-        root: join(this.dir, "root"),
-        periodMs: this.periodMs,
-        broker: { url: this.brokerUrl },
+        ...liquidAgentConfig({ dir: this.dir, hostId: this.hostId, brokerUrl: this.brokerUrl, bmcPort: this.relay.port, serialPort: this.pty.a, periodMs: this.periodMs }),
         outbox: { kind: "disk", dir: join(this.dir, "outbox") },
         // Shorter than the defaults so the real-time scenarios stay short: readings stale after 2 s, and the
         // pump-failure detector learns the pump's speed per duty over 5 s of steady duty instead of 20.
         plausibility: { staleAfterS: 2 },
         faults: { pump: { settleS: 5 } },
-        ipmi: { interface: "lanplus", host: "127.0.0.1", port: this.relay.port, username: "root", passwordFile, sweepPeriodMs: 1000, timeoutMs: 2000 },
-        modbus: [{ name: "cdu", port: this.pty.a, map: "orv3-rpu", pollMs: 250, timeoutMs: 250 }],
-        temperatures: [
-          { match: "ipmi:Temp@3.*", role: "cpu", targetC: 55, criticalC: 95, required: true },
-          { match: "ipmi:Exhaust Temp", role: "exhaust", targetC: 60, criticalC: 75 },
-          { match: "cdu:coolant_supply_temp", role: "coolant", targetC: 45, criticalC: 55 },
-        ],
-        fans: { driver: "ipmi", channels: [1, 2, 3, 4, 5, 6], minPct: 20, roles: ["exhaust"], sensors: [{ match: "ipmi:Exhaust Temp" }] },
-        pump: { driver: "modbus", modbusDevice: "cdu", channels: [1], minPct: 30, roles: ["cpu", "coolant"] },
       },
       `${this.hostId} config`,
     );

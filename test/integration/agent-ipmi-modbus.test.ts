@@ -1,5 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SimulatedLiquidPowerEdge } from "../../firmware-sim/index.js";
@@ -12,6 +11,7 @@ import { scratchDir } from "../../src/core/scratch-dir.js";
 import { decodeHostState, decodeTelemetry, type HostState, type Telemetry } from "../../src/protocol/index.js";
 import { waitFor } from "../helpers/cli.js";
 import { startMosquitto, type MosquittoBroker } from "../helpers/mosquitto.js";
+import { liquidAgentConfig } from "../helpers/liquid-agent-config.js";
 import { startPtyPair, type PtyPair } from "../helpers/pty-pair.js";
 
 /**
@@ -38,28 +38,11 @@ beforeAll(async () => {
   const { bmcPort } = await device.start(pty.b);
   stepping = setInterval(() => device.step(1, { cpuUtil: 1, diskMBps: 10, inletC: 25 }), 250);
 
-  const passwordFile = join(dir, "bmc-password");
-  writeFileSync(passwordFile, "calvin\n", { mode: 0o600 });
-  mkdirSync(join(dir, "root"), { recursive: true });
+  // No hwmon here: every sensor and actuator of this host is on IPMI or Modbus. Zones: the chassis fans follow the
+  // exhaust air only; the pump follows the CPUs (on cold plates) and the coolant.
+  const base = liquidAgentConfig({ dir, hostId: HOST_ID, brokerUrl: broker.url, bmcPort, serialPort: pty.a });
   const config = parseAgentConfig(
-    {
-      version: 1,
-      hostId: HOST_ID,
-      // No hwmon here: every sensor and actuator of this host is on IPMI or Modbus.
-      root: join(dir, "root"),
-      periodMs: 250,
-      broker: { url: broker.url },
-      ipmi: { interface: "lanplus", host: "127.0.0.1", port: bmcPort, username: "root", passwordFile, sweepPeriodMs: 1000, timeoutMs: 2000 },
-      modbus: [{ name: "cdu", port: pty.a, map: "orv3-rpu", pollMs: 250, timeoutMs: 250 }],
-      temperatures: [
-        { match: "ipmi:Temp@3.*", role: "cpu", targetC: 55, criticalC: 95, required: true },
-        { match: "ipmi:Exhaust Temp", role: "exhaust", targetC: 60, criticalC: 75 },
-        { match: "cdu:coolant_supply_temp", role: "coolant", targetC: 45, criticalC: 55 },
-      ],
-      // Zones: the chassis fans follow the exhaust air only; the pump follows the CPUs (on cold plates) and the coolant.
-      fans: { driver: "ipmi", channels: [1, 2, 3, 4, 5, 6], minPct: 20, downSlewPctPerS: 50, roles: ["exhaust"], sensors: [{ match: "ipmi:Exhaust Temp" }] },
-      pump: { driver: "modbus", modbusDevice: "cdu", channels: [1], minPct: 30, downSlewPctPerS: 50, roles: ["cpu", "coolant"] },
-    },
+    { ...base, fans: { ...base.fans, downSlewPctPerS: 50 }, pump: { ...base.pump, downSlewPctPerS: 50 } },
     "e2e config",
   );
   const observer = await mqtt.connectAsync(broker.url);

@@ -1,5 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SimulatedLiquidPowerEdge } from "../../firmware-sim/index.js";
@@ -12,6 +11,7 @@ import { scratchDir } from "../../src/core/scratch-dir.js";
 import { decodeTelemetry, type Telemetry } from "../../src/protocol/index.js";
 import { waitFor } from "../helpers/cli.js";
 import { startMosquitto, type MosquittoBroker } from "../helpers/mosquitto.js";
+import { liquidAgentConfig } from "../helpers/liquid-agent-config.js";
 import { startPtyPair, type PtyPair } from "../helpers/pty-pair.js";
 
 /**
@@ -36,26 +36,18 @@ beforeAll(async () => {
   const { bmcPort } = await device.start(pty.b);
   // Four simulated seconds per real second.
   stepping = setInterval(() => device.step(1, LOAD), 250);
-  const passwordFile = join(dir, "bmc-password");
-  writeFileSync(passwordFile, "calvin\n", { mode: 0o600 });
-  mkdirSync(join(dir, "root"), { recursive: true });
+  const base = liquidAgentConfig({ dir, hostId: HOST_ID, brokerUrl: broker.url, bmcPort, serialPort: pty.a });
   const config = parseAgentConfig(
     {
-      version: 1,
-      hostId: HOST_ID,
-      root: join(dir, "root"),
-      periodMs: 250,
-      broker: { url: broker.url },
-      ipmi: { interface: "lanplus", host: "127.0.0.1", port: bmcPort, username: "root", passwordFile, sweepPeriodMs: 1000, timeoutMs: 2000 },
-      modbus: [{ name: "cdu", port: pty.a, map: "orv3-rpu", pollMs: 250, timeoutMs: 250 }],
+      ...base,
       // Generous targets: the pump sits at its minimum, a steady duty whose flow the agent learns in a few seconds.
       temperatures: [
         { match: "ipmi:Temp@3.*", role: "cpu", targetC: 90, criticalC: 97, required: true },
         { match: "ipmi:Exhaust Temp", role: "exhaust", targetC: 60, criticalC: 75 },
         { match: "cdu:coolant_supply_temp", role: "coolant", targetC: 50, criticalC: 60 },
       ],
-      fans: { driver: "ipmi", channels: [1, 2, 3, 4, 5, 6], minPct: 20, downSlewPctPerS: 50, roles: ["exhaust"], sensors: [{ match: "ipmi:Exhaust Temp" }] },
-      pump: { driver: "modbus", modbusDevice: "cdu", channels: [1], minPct: 30, downSlewPctPerS: 50, roles: ["cpu", "coolant"] },
+      fans: { ...base.fans, downSlewPctPerS: 50 },
+      pump: { ...base.pump, downSlewPctPerS: 50 },
       // Periods are 250 ms here: the settle window is scaled down with them.
       faults: { pump: { settleS: 2 }, fans: { settleS: 3 } },
     },
