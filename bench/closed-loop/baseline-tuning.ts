@@ -25,6 +25,8 @@ export interface TuningBudget {
   seed: number;
   /** Shortens every training workload to at most this (the grid search's cost). */
   maxDurationS?: number;
+  /** The simulated machine (default the benchmark's R740). */
+  profileId?: string;
   log?: (line: string) => void;
 }
 
@@ -37,7 +39,7 @@ const OVERRIDE_BELOW_TJMAX_C = 3;
 function trainingRuns(makePolicy: () => PlanningPolicy, budget: TuningBudget): RunMetrics[] {
   return TRAINING_WORKLOADS.map((id) => {
     const scenario = benchScenario(id, budget.maxDurationS);
-    return runClosedLoop({ policy: makePolicy(), scenario, seed: budget.seed, hosts: budget.hosts, objectiveMode: "state" }).metrics;
+    return runClosedLoop({ policy: makePolicy(), scenario, seed: budget.seed, hosts: budget.hosts, objectiveMode: "state", profileIds: [budget.profileId ?? DEFAULT_BENCH_PROFILE] }).metrics;
   });
 }
 
@@ -115,8 +117,9 @@ export function buildB3Table(profile: HostProfile, diskMBps = 5): { table: LoadF
 }
 
 /** Fits every baseline on the training workloads (a few minutes of simulation at the default budget). */
-export function tuneBaselines(budget: TuningBudget, profileId = DEFAULT_BENCH_PROFILE): BaselineTuning {
+export function tuneBaselines(given: TuningBudget, profileId = DEFAULT_BENCH_PROFILE): BaselineTuning {
   const profile = loadProfile(profileId);
+  const budget = { ...given, profileId };
   const b3 = buildB3Table(profile);
   budget.log?.(b3.note);
   const b0 = tuneB0(profile, budget);

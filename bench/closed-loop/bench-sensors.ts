@@ -10,6 +10,8 @@ import type { Reading, SensorManifestEntry } from "../../src/protocol/index.js";
 /** Sensor ids as the agent names them on the simulated hosts (they match the globs of src/cli/sim-agent-config.ts). */
 export const cpuSensorId = (socket: number): string => `coretemp.${socket}:Package id ${socket}`;
 const INLET_ID = "nct6798:SYSTIN";
+/** SATA/SAS drives report through drivetemp, NVMe drives through the nvme driver's own chip ("Composite"). */
+const driveSensorId = (name: string): string => (name.startsWith("nvme") ? `nvme.${name}:Composite` : `drivetemp.${name}:temp1`);
 const COOLANT_ID = "d5next:Coolant temp";
 const POWER_ID = "power_meter:power1";
 
@@ -38,7 +40,7 @@ export class BenchSensors {
     this.temps = [
       ...Array.from({ length: profile.sockets }, (_, j) => ({ channel: channel(cpuSensorId(j)), read: (snap: SimSnapshot) => snap.sockets[j]?.dieC ?? Number.NaN })),
       { channel: channel(INLET_ID), read: (snap: SimSnapshot) => snap.inletC },
-      ...profile.drives.map((d, i) => ({ channel: channel(`drivetemp.${d.name}:temp1`), read: (snap: SimSnapshot) => snap.drives[i]?.tempC ?? Number.NaN })),
+      ...profile.drives.map((d, i) => ({ channel: channel(driveSensorId(d.name)), read: (snap: SimSnapshot) => snap.drives[i]?.tempC ?? Number.NaN })),
       ...(profile.liquid ? [{ channel: channel(COOLANT_ID), read: (snap: SimSnapshot) => snap.liquid?.coolantSupplyC ?? Number.NaN }] : []),
     ];
     this.cleanCpu = new SensorChannel({ id: "clean-cpu", quantity: "temperature", lagS: s.lagS });

@@ -12,12 +12,16 @@ interface Hold {
 
 /**
  * Set-points for training data: the model must see the whole fan range, not only what one controller does. Hosts
- * take turns by index: random fan levels held 10–180 s (the whole range, into runaway and the governor's override);
+ * take turns by index: random fan levels held 10–180 s (the whole range, into runaway and the governor's override;
+ * on liquid-cooled hosts a random pump level too, held on its own clock);
  * B2 (the target region, where MPC's constraints bind); B1 with a random offset of ±20 points held 30–120 s.
  */
 export class ExplorationPolicy implements PlanningPolicy {
   readonly id = "explore";
   private readonly rng: Rng;
+  /** Pump levels draw from their own stream, so air-cooled runs see exactly the fan levels they always did. */
+  private readonly pumpRng: Rng;
+  private readonly pumpHolds = new Map<string, Hold>();
   private readonly b1 = new B1StepwisePolicy();
   private readonly b2: B2CascadePidPolicy;
   private readonly holds = new Map<string, Hold>();
@@ -25,6 +29,7 @@ export class ExplorationPolicy implements PlanningPolicy {
 
   constructor(seed: number, planPeriodMs = 1000) {
     this.rng = createRng(seed).fork("explore");
+    this.pumpRng = createRng(seed).fork("explore-pump");
     this.b2 = new B2CascadePidPolicy(planPeriodMs);
   }
 
@@ -34,7 +39,9 @@ export class ExplorationPolicy implements PlanningPolicy {
     const proposals: SetpointProposal[] = [];
     for (const host of groups[0] ?? []) {
       const level = this.held(host.hostId, input.nowMs, 10, 180, () => 20 + 80 * this.rng.next());
-      const setpoints = setpointsFor(host.capabilities, level, level);
+      // A liquid-cooled host's pump holds its own random level, independent of the fans, so a model can tell them apart.
+      const pumpLevel = host.capabilities?.pump ? this.heldPump(host.hostId, input.nowMs) : level;
+      const setpoints = setpointsFor(host.capabilities, level, pumpLevel);
       if (setpoints) proposals.push({ hostId: host.hostId, setpoints, ttlMs: leaseTtlMs(host) });
     }
     proposals.push(...this.b2.plan({ ...input, hosts: groups[1] ?? [] }));
@@ -52,7 +59,18 @@ export class ExplorationPolicy implements PlanningPolicy {
     const ids = [...hostIds];
     this.b1.forget(ids);
     this.b2.forget(ids);
-    for (const id of ids) this.holds.delete(id);
+    for (const id of ids) {
+      this.holds.delete(id);
+      this.pumpHolds.delete(id);
+    }
+  }
+
+  private heldPump(hostId: string, nowMs: number): number {
+    const hold = this.pumpHolds.get(hostId);
+    if (hold && nowMs < hold.untilMs) return hold.value;
+    const next = { value: 20 + 80 * this.pumpRng.next(), untilMs: nowMs + 1000 * (10 + 170 * this.pumpRng.next()) };
+    this.pumpHolds.set(hostId, next);
+    return next.value;
   }
 
   private modeOf(hostId: string): number {

@@ -1,5 +1,5 @@
 import { selectTfBackend } from "../../src/controller/model/backend.js";
-import { ModelRegistry } from "../../src/controller/model/model-registry.js";
+import { liquidRegistryDir, ModelRegistry } from "../../src/controller/model/model-registry.js";
 import { MpcPolicy, type MpcPolicyOptions } from "../../src/controller/planner/policy-mpc.js";
 import type { BaselineTuning } from "./baseline-tuning.js";
 import type { PolicyFactory } from "./policies.js";
@@ -13,20 +13,24 @@ export type MpcFactoryBuilder = (tuning: BaselineTuning) => PolicyFactory;
  */
 export async function createBenchMpc(modelDir: string, log: (line: string) => void, overrides: Partial<MpcPolicyOptions> = {}): Promise<MpcFactoryBuilder> {
   await selectTfBackend(log);
-  const registry = new ModelRegistry(modelDir);
+  const registry = new ModelRegistry(modelDir, "air");
   const loaded = registry.current();
+  const liquid = new ModelRegistry(liquidRegistryDir(modelDir), "liquid").current();
   if (loaded) log(`mpc: thermal model ${loaded.version} from ${modelDir} (${loaded.file.provenance.trainedOn})`);
+  if (liquid) log(`mpc: thermal model for liquid-cooled hosts ${liquid.version} from ${liquidRegistryDir(modelDir)} (${liquid.file.provenance.trainedOn})`);
   else log(`mpc: no promoted model in ${modelDir}: cold start, MPC plans every host with B2 (run: coolfleet model train --sim --out ${modelDir})`);
-  let warned = false;
+  const warned = new Set<string>();
   return (tuning) => () =>
     new MpcPolicy(loaded?.model, {
       planPeriodMs: 1000,
       b2Gains: tuning.b2Gains,
+      liquidModel: liquid?.model,
       // One cold-start line per bench, not per run; fallback lines name the host and are rare.
       log: (line) => {
         if (line.startsWith("mpc: no thermal model")) {
-          if (!warned) log(line);
-          warned = true;
+          // One line per bench for each kind of cold start, not one per run.
+          if (!warned.has(line)) log(line);
+          warned.add(line);
         } else if (process.env.COOLFLEET_BENCH_VERBOSE === "1") {
           log(line);
         }

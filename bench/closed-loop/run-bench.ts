@@ -26,6 +26,8 @@ export interface BenchRunOptions {
   retune: boolean;
   /** Builds the MPC policy from the baselines' tuning (the caller loads the model); absent → mpc is skipped with a note. */
   mpc?: MpcFactoryBuilder;
+  /** The simulated machine every host is (default the PowerEdge R740, air). */
+  profileId?: string;
   /** The command line, recorded in the JSON. */
   command: string;
   log: (line: string) => void;
@@ -43,15 +45,16 @@ const TUNING_FILE = "baseline-tuning.json";
 /** Tuning is fit once per profile and reused (it is minutes of simulation); --retune refits. */
 function loadOrTune(options: BenchRunOptions): BaselineTuning {
   const file = join(options.outDir, TUNING_FILE);
+  const profileId = options.profileId ?? DEFAULT_BENCH_PROFILE;
   if (!options.retune && existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, "utf8")) as BaselineTuning;
-    if (saved.profileId === DEFAULT_BENCH_PROFILE) {
+    if (saved.profileId === profileId) {
       options.log(`baselines: reusing ${file} (--retune to refit)`);
       return saved;
     }
   }
-  options.log("baselines: fitting B0, B2 and B3 on the training workloads (W1, W3, W4, W7)…");
-  const tuning = tuneBaselines({ hosts: 6, seed: 1001, log: (line) => options.log(`  ${line}`) });
+  options.log(`baselines: fitting B0, B2 and B3 for ${profileId} on the training workloads (W1, W3, W4, W7)…`);
+  const tuning = tuneBaselines({ hosts: 6, seed: 1001, log: (line) => options.log(`  ${line}`) }, profileId);
   writeFileSync(file, `${JSON.stringify(tuning, null, 2)}\n`);
   return tuning;
 }
@@ -72,6 +75,7 @@ export function runBench(options: BenchRunOptions): BenchRunReport {
     return false;
   });
   const plan = scenarios(options);
+  const profileId = options.profileId ?? DEFAULT_BENCH_PROFILE;
   const rows: BenchResultRow[] = [];
   const traces = new Map<string, Map<string, HostTrace>>();
   const total = plan.length * options.seeds * policies.length;
@@ -81,7 +85,7 @@ export function runBench(options: BenchRunOptions): BenchRunReport {
     for (let seed = 1; seed <= options.seeds; seed++) {
       for (const id of policies) {
         const policy = (factories[id] as PolicyFactory)();
-        const result = runClosedLoop({ policy, scenario, seed, hosts: options.hosts, objectiveMode: options.objectiveMode, recordTrace: seed === 1 });
+        const result = runClosedLoop({ policy, scenario, seed, hosts: options.hosts, profileIds: [profileId], objectiveMode: options.objectiveMode, recordTrace: seed === 1 });
         const fallbackShare = (policy as Partial<{ fallbackShare: () => number }>).fallbackShare?.();
         rows.push({
           policy: id,
@@ -112,7 +116,7 @@ export function runBench(options: BenchRunOptions): BenchRunReport {
     hosts: options.hosts,
     seeds: options.seeds,
     objectiveMode: options.objectiveMode,
-    profile: DEFAULT_BENCH_PROFILE,
+    profile: profileId,
     heldOutWorkloads: HELD_OUT_WORKLOADS,
     tuning,
   };
@@ -121,7 +125,7 @@ export function runBench(options: BenchRunOptions): BenchRunReport {
     writeFileSync(options.jsonFile, `${JSON.stringify({ meta, summaries, results: rows }, null, 2)}\n`);
   }
   writeFileSync(join(options.outDir, "energy-vs-violations.svg"), energyViolationSvg(summaries, `Held-out workloads, ${options.hosts} hosts × ${options.seeds} seeds`));
-  const targetC = loadProfile(DEFAULT_BENCH_PROFILE).tjMaxC - CPU_TARGET_BELOW_TJMAX_C;
+  const targetC = loadProfile(profileId).tjMaxC - CPU_TARGET_BELOW_TJMAX_C;
   for (const [workload, byPolicy] of traces) {
     writeFileSync(join(options.outDir, `trace-${workload}.svg`), hostTraceSvg(byPolicy, `${workload}: host 0, seed 1`, targetC));
   }

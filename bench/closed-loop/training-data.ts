@@ -1,4 +1,5 @@
 import type { HostSequence } from "../../src/controller/model/dataset.js";
+import type { CoolingKind } from "../../src/controller/model/model-layout.js";
 import type { PipelineData } from "../../src/controller/model/train-pipeline.js";
 import { sampleFromView, type ThermalSample } from "../../src/controller/model/thermal-sample.js";
 import type { PlanningPolicy } from "../../src/controller/planner/policy.js";
@@ -17,6 +18,8 @@ export interface SimDataOptions {
   inletsC?: readonly number[];
   /** Default: exploration (random levels, B2, perturbed B1). */
   policy?: () => PlanningPolicy;
+  /** Simulated machines (default: the benchmark's air-cooled R740). */
+  profileIds?: readonly string[];
   onRun?: (workload: string, index: number, total: number) => void;
 }
 
@@ -33,7 +36,7 @@ export function simulatedSequences(options: SimDataOptions): HostSequence[] {
 }
 
 /** Records each run's hosts (run i is seeded seed + i), under the exploration policy unless told otherwise. */
-export function recordRuns(runs: readonly SimRun[], options: Pick<SimDataOptions, "hosts" | "seed" | "policy" | "onRun">): HostSequence[] {
+export function recordRuns(runs: readonly SimRun[], options: Pick<SimDataOptions, "hosts" | "seed" | "policy" | "onRun" | "profileIds">): HostSequence[] {
   const sequences: HostSequence[] = [];
   runs.forEach(({ source, scenario }, index) => {
     options.onRun?.(scenario.name, index, runs.length);
@@ -44,6 +47,7 @@ export function recordRuns(runs: readonly SimRun[], options: Pick<SimDataOptions
       scenario,
       seed: options.seed + index,
       hosts: options.hosts,
+      ...(options.profileIds ? { profileIds: options.profileIds } : {}),
       objectiveMode: "energy",
       observer: (r) => {
         samples[r.hostIndex]?.push(sampleFromView(r.view));
@@ -70,8 +74,13 @@ export interface SimSplitOptions {
   durationS?: number;
   /** Adds the training workloads' speed variants (`training-scenarios.ts`) to the training runs. Default true. */
   speedVariants?: boolean;
+  /** Which model the data is for: air-cooled R740s (default) or liquid-cooled R750s. */
+  cooling?: CoolingKind;
   onRun?: (workload: string, index: number, total: number) => void;
 }
+
+/** The simulated machine each kind of model is trained and judged on. */
+export const SIM_PROFILE_BY_COOLING: Readonly<Record<CoolingKind, string>> = Object.freeze({ air: "poweredge-r740-air", liquid: "poweredge-r750-liquid" });
 
 /**
  * The simulator's data for `coolfleet model train --sim`: training runs of the training workloads in five rooms
@@ -83,19 +92,22 @@ export function simSplit(options: SimSplitOptions): PipelineData {
   const total = TRAINING_WORKLOADS.length * (TRAINING_INLETS_C.length + VALIDATION_INLETS_C.length) + variants.length + HELD_OUT_FOR_MODEL.length;
   let done = 0;
   const progress = (workload: string): void => options.onRun?.(workload, done++, total);
-  const common = { ...(options.durationS !== undefined ? { durationS: options.durationS } : {}), onRun: progress };
+  const cooling = options.cooling ?? "air";
+  const profileIds = [SIM_PROFILE_BY_COOLING[cooling]];
+  const common = { ...(options.durationS !== undefined ? { durationS: options.durationS } : {}), onRun: progress, profileIds };
   const fewer = Math.max(1, Math.ceil(options.hosts / 2));
   const train = [
     ...simulatedSequences({ workloads: TRAINING_WORKLOADS, hosts: options.hosts, seed: options.seed, inletsC: TRAINING_INLETS_C, ...common }),
     ...recordRuns(
       variants.map((v) => ({ source: `sim:${v.name}`, scenario: v.scenario })),
-      { hosts: options.hosts, seed: options.seed + 300, onRun: progress },
+      { hosts: options.hosts, seed: options.seed + 300, onRun: progress, profileIds },
     ),
   ];
   const validation = simulatedSequences({ workloads: TRAINING_WORKLOADS, hosts: fewer, seed: options.seed + 500, inletsC: VALIDATION_INLETS_C, ...common });
   const heldOut = simulatedSequences({ workloads: HELD_OUT_FOR_MODEL, hosts: fewer, seed: options.seed + 1000, ...common });
   const speeds = variants.length > 0 ? " + their speed variants" : "";
-  return { train, validation, heldOut, trainedOn: `sim:${TRAINING_WORKLOADS.join(",")} at ${TRAINING_INLETS_C.join("/")} °C${speeds}`, periodMs: 1000 };
+  const machine = cooling === "air" ? "" : ` on ${profileIds[0] ?? ""}`;
+  return { train, validation, heldOut, trainedOn: `sim:${TRAINING_WORKLOADS.join(",")} at ${TRAINING_INLETS_C.join("/")} °C${speeds}${machine}`, periodMs: 1000, cooling };
 }
 
 /** W9's fault injection is judged in the benchmark (fallback), not as model accuracy. */

@@ -20,6 +20,7 @@ export interface BenchCliOptions {
   objectives: string;
   retune?: boolean;
   modelDir: string;
+  profile: string;
 }
 
 export interface BenchCommandOptions {
@@ -34,7 +35,11 @@ export interface BenchCommandOptions {
   objectiveMode: "state" | "energy";
   retune: boolean;
   modelDir: string;
+  profileId: string;
 }
+
+/** The simulator's machines (firmware-sim/profiles). */
+const PROFILES = ["poweredge-r740-air", "poweredge-r750-liquid", "macpro-2019"] as const;
 
 const usage = (message: string): CoolfleetError => new CoolfleetError(ErrorCode.UsageInvalid, message);
 
@@ -47,6 +52,7 @@ function listOf<T extends string>(option: string, raw: string, known: readonly T
 
 export function parseBenchOptions(raw: BenchCliOptions): BenchCommandOptions {
   if (raw.objectives !== "state" && raw.objectives !== "energy") throw usage(`--objectives must be "state" or "energy"; got "${raw.objectives}"`);
+  if (!(PROFILES as readonly string[]).includes(raw.profile)) throw usage(`--profile: unknown "${raw.profile}"; known: ${PROFILES.join(", ")}`);
   const durationS = raw.duration === undefined ? undefined : parsePositiveNumber("--duration", raw.duration, { max: 7 * 86_400 });
   return {
     policies: listOf("--policies", raw.policies, POLICIES),
@@ -60,6 +66,7 @@ export function parseBenchOptions(raw: BenchCliOptions): BenchCommandOptions {
     objectiveMode: raw.objectives,
     retune: raw.retune === true,
     modelDir: raw.modelDir,
+    profileId: raw.profile,
   };
 }
 
@@ -77,7 +84,8 @@ export function registerBenchCommand(program: Command): void {
     .option("--out <dir>", "directory for plots, the baseline tuning and logs", "bench-results/closed-loop")
     .option("--objectives <mode>", '"state": objectives from the host state machine; "energy": energy throughout', "state")
     .option("--retune", "refit the baselines on the training workloads even if --out holds a fit")
-    .option("--model-dir <dir>", "thermal model registry for mpc (coolfleet model train)", "bench-results/models")
+    .option("--model-dir <dir>", "thermal model registry for mpc (coolfleet model train; liquid models in <dir>/liquid)", "bench-results/models")
+    .option("--profile <id>", `simulated machine for every host, of ${PROFILES.join(", ")}`, "poweredge-r740-air")
     .action(async (raw: BenchCliOptions) => {
       const options = parseBenchOptions(raw);
       const [{ runBench }, { createBenchMpc }] = await Promise.all([import("../../bench/closed-loop/run-bench.js"), import("../../bench/closed-loop/mpc-factory.js")]);

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import { CoolfleetError, ErrorCode } from "../core/errors.js";
+import type { CoolingKind } from "../controller/model/model-layout.js";
+import type { PipelineData } from "../controller/model/train-pipeline.js";
 import { parsePositiveNumber } from "./options.js";
 
 export interface ModelTrainCliOptions {
@@ -11,7 +13,10 @@ export interface ModelTrainCliOptions {
   hidden: string;
   batch: string;
   seed: string;
+  cooling?: string;
 }
+
+const COOLING_CHOICES = ["air", "liquid", "all"] as const;
 
 const usage = (message: string): CoolfleetError => new CoolfleetError(ErrorCode.UsageInvalid, message);
 
@@ -30,28 +35,47 @@ async function trainCommand(raw: ModelTrainCliOptions): Promise<void> {
   const hidden = parsePositiveNumber("--hidden", raw.hidden, { integer: true, max: 512 });
   const batchSize = parsePositiveNumber("--batch", raw.batch, { integer: true, max: 65_536 });
   const seed = parsePositiveNumber("--seed", raw.seed, { integer: true, allowZero: true, max: 2 ** 31 });
+  const cooling = raw.cooling ?? (raw.sim === true ? "air" : "all");
+  if (!(COOLING_CHOICES as readonly string[]).includes(cooling)) throw usage(`--cooling must be one of ${COOLING_CHOICES.join(", ")}, got "${cooling}"`);
+  if (raw.sim === true && cooling === "all") throw usage("--sim trains one kind of model per run: --cooling air or --cooling liquid");
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
-  const { trainEvaluateRegister } = await import("../controller/model/train-pipeline.js");
+  const { liquidRegistryDir } = await import("../controller/model/model-registry.js");
+  const kinds: CoolingKind[] = cooling === "all" ? ["air", "liquid"] : [cooling as CoolingKind];
+  const registryDir = (kind: CoolingKind): string => (kind === "air" ? raw.out : liquidRegistryDir(raw.out));
 
-  let data;
   if (raw.sim === true) {
+    const kind = kinds[0] ?? "air";
     const { simSplit } = await import("../../bench/closed-loop/training-data.js");
-    data = simSplit({ hosts, seed: 2000 + seed, onRun: (workload, i, total) => progressLine("simulating", i + 1, total, workload) });
+    const data = simSplit({ hosts, seed: 2000 + seed, cooling: kind, onRun: (workload, i, total) => progressLine("simulating", i + 1, total, workload) });
     process.stderr.write("\n");
-  } else {
-    const { SqliteTelemetryStore } = await import("../controller/store/index.js");
-    const { sequencesFromStore } = await import("../controller/model/store-sequences.js");
-    const store = new SqliteTelemetryStore(raw.store ?? "");
-    try {
-      const split = await sequencesFromStore(store, `store:${raw.store ?? ""}`);
-      data = { ...split, trainedOn: `store:${raw.store ?? ""}` };
-    } finally {
-      await store.close();
-    }
+    await trainAndReport(data, registryDir(kind), { hidden, epochs, batchSize, seed, log });
+    return;
   }
+  const { SqliteTelemetryStore } = await import("../controller/store/index.js");
+  const { sequencesFromStore } = await import("../controller/model/store-sequences.js");
+  const store = new SqliteTelemetryStore(raw.store ?? "");
+  const splits: { kind: CoolingKind; data: PipelineData }[] = [];
+  try {
+    for (const kind of kinds) {
+      const split = await sequencesFromStore(store, `store:${raw.store ?? ""}`, kind);
+      if (split.train.length === 0 && cooling === "all") {
+        log(`no ${kind}-cooled hosts in ${raw.store ?? ""}: no ${kind} model trained`);
+        continue;
+      }
+      splits.push({ kind, data: { ...split, trainedOn: `store:${raw.store ?? ""}`, cooling: kind } });
+    }
+  } finally {
+    await store.close();
+  }
+  if (splits.length === 0) throw new CoolfleetError(ErrorCode.ModelDataInsufficient, `no hosts with telemetry in ${raw.store ?? ""}: nothing to train on`);
+  for (const { data, kind } of splits) await trainAndReport(data, registryDir(kind), { hidden, epochs, batchSize, seed, log });
+}
 
+async function trainAndReport(data: PipelineData, out: string, opts: { hidden: number; epochs: number; batchSize: number; seed: number; log: (line: string) => void }): Promise<void> {
+  const { hidden, epochs, batchSize, seed, log } = opts;
+  const { trainEvaluateRegister } = await import("../controller/model/train-pipeline.js");
   const result = await trainEvaluateRegister(data, {
-    registryDir: raw.out,
+    registryDir: out,
     hidden,
     epochs,
     batchSize,
@@ -64,9 +88,9 @@ async function trainCommand(raw: ModelTrainCliOptions): Promise<void> {
   const e = result.heldOut;
   const f = (x: number | undefined): string => (x === undefined ? "–" : x.toFixed(3));
   const lines = [
-    `model ${result.version} in ${raw.out} (backend ${result.backend}; ${result.rows.train} training rows, best epoch ${result.bestEpoch}, ${(result.trainingMs / 1000).toFixed(1)} s)`,
+    `${data.cooling ?? "air"} model ${result.version} in ${out} (backend ${result.backend}; ${result.rows.train} training rows, best epoch ${result.bestEpoch}, ${(result.trainingMs / 1000).toFixed(1)} s)`,
     `validation (${result.rows.validation} rows) MAE °C: cpu 10 s ${f(result.validation.maeC.cpuIn10C)}, 30 s ${f(result.validation.maeC.cpuIn30C)}, 60 s ${f(result.validation.maeC.cpuIn60C)}; drive 300 s ${f(result.validation.maeC.driveIn300C)}`,
-    `held-out (${result.rows.heldOut} rows) MAE °C: cpu 10 s ${f(e.maeC.cpuIn10C)}, 30 s ${f(e.maeC.cpuIn30C)}, 60 s ${f(e.maeC.cpuIn60C)} (vs noise-free reading ${f(e.cpu60MaeVsCleanC)}); drive 60 s ${f(e.maeC.driveIn60C)}, 300 s ${f(e.maeC.driveIn300C)}`,
+    `held-out (${result.rows.heldOut} rows) MAE °C: cpu 10 s ${f(e.maeC.cpuIn10C)}, 30 s ${f(e.maeC.cpuIn30C)}, 60 s ${f(e.maeC.cpuIn60C)} (vs noise-free reading ${f(e.cpu60MaeVsCleanC)}); drive 60 s ${f(e.maeC.driveIn60C)}, 300 s ${f(e.maeC.driveIn300C)}${e.maeC.coolantIn60C !== undefined ? `; coolant 60 s ${f(e.maeC.coolantIn60C)} (persistence ${f(e.persistenceMaeC.coolantIn60C)})` : ""}`,
     `persistence MAE °C: cpu 10 s ${f(e.persistenceMaeC.cpuIn10C)}, 30 s ${f(e.persistenceMaeC.cpuIn30C)}, 60 s ${f(e.persistenceMaeC.cpuIn60C)}; drive 300 s ${f(e.persistenceMaeC.driveIn300C)}`,
     ...Object.entries(result.heldOutBySource).map(([source, ev]) => `  ${source}: cpu 60 s ${f(ev.maeC.cpuIn60C)} (persistence ${f(ev.persistenceMaeC.cpuIn60C)}), drive 300 s ${f(ev.maeC.driveIn300C)}`),
     `batched inference ${(e.msPerRow * 1000).toFixed(2)} µs per row`,
@@ -88,16 +112,20 @@ export function registerModelCommand(program: Command): void {
     .option("--hidden <n>", "hidden units per layer", "64")
     .option("--batch <n>", "mini-batch size", "512")
     .option("--seed <n>", "seed for the simulated runs and the weights", "1")
+    .option("--cooling <kind>", "which model: air (air-cooled hosts, into --out) or liquid (pump and coolant, into <out>/liquid); with --store also all (default there: every kind the store has)")
     .action(trainCommand);
   model
     .command("list")
     .description("the versions in a registry and which one serves")
     .option("--out <dir>", "model registry directory", "bench-results/models")
     .action(async (raw: { out: string }) => {
-      const { ModelRegistry } = await import("../controller/model/model-registry.js");
-      const registry = new ModelRegistry(raw.out);
-      const current = registry.currentPointer();
-      for (const version of registry.versions()) process.stdout.write(`${version}${version === current?.version ? `  current (${current.reason})` : ""}\n`);
-      if (!current) process.stdout.write("no current model (cold start: MPC plans with B2)\n");
+      const { ModelRegistry, liquidRegistryDir } = await import("../controller/model/model-registry.js");
+      for (const [kind, dir] of [["air", raw.out], ["liquid", liquidRegistryDir(raw.out)]] as const) {
+        const registry = new ModelRegistry(dir, kind);
+        const current = registry.currentPointer();
+        process.stdout.write(`${kind}-cooled hosts (${dir}):\n`);
+        for (const version of registry.versions()) process.stdout.write(`  ${version}${version === current?.version ? `  current (${current.reason})` : ""}\n`);
+        if (!current) process.stdout.write("  no current model (cold start: MPC plans these hosts with B2)\n");
+      }
     });
 }

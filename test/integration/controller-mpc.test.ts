@@ -9,7 +9,8 @@ import { ControllerConfig } from "../../src/config/controller-schema.js";
 import { startControllerService, type ControllerService } from "../../src/controller/controller-service.js";
 import { selectTfBackend } from "../../src/controller/model/backend.js";
 import { buildDataset } from "../../src/controller/model/dataset.js";
-import { ModelRegistry } from "../../src/controller/model/model-registry.js";
+import { LIQUID_LAYOUT } from "../../src/controller/model/model-layout.js";
+import { liquidRegistryDir, ModelRegistry } from "../../src/controller/model/model-registry.js";
 import { startModelService } from "../../src/controller/model/model-service.js";
 import { trainThermalMlp } from "../../src/controller/model/training.js";
 import { SystemClock } from "../../src/core/clock.js";
@@ -42,12 +43,14 @@ function mpcConfig(name: string, trainCron: string | null = null): ControllerCon
   });
 }
 
-/** A small trained model, saved and promoted the way `coolfleet model train --out DIR` does. */
-async function promoteTinyModel(modelDir: string): Promise<string> {
+/** A small trained model, saved and promoted the way `coolfleet model train --out DIR [--cooling liquid]` does. */
+async function promoteTinyModel(modelDir: string, cooling: "air" | "liquid" = "air"): Promise<string> {
   await selectTfBackend();
-  const data = buildDataset(simulatedSequences({ workloads: ["W3"], hosts: 1, seed: 5, durationS: 300 }), { stride: 3 });
+  const liquid = cooling === "liquid";
+  const sequences = simulatedSequences({ workloads: ["W3"], hosts: 1, seed: 5, durationS: 300, ...(liquid ? { profileIds: ["poweredge-r750-liquid"] } : {}) });
+  const data = buildDataset(sequences, { stride: 3, ...(liquid ? { layout: LIQUID_LAYOUT } : {}) });
   const { model } = trainThermalMlp(data, data, { hidden: 8, epochs: 2, batchSize: 64, seed: 1 });
-  const registry = new ModelRegistry(modelDir);
+  const registry = new ModelRegistry(liquid ? liquidRegistryDir(modelDir) : modelDir, cooling);
   const version = registry.save(model, 1000, { trainedOn: "test", trainRows: 1, validationRows: 1, epochs: 2, bestEpoch: 2, trainingMs: 1, backend: "test" }, new Date().toISOString());
   registry.promote(version, "test model", new Date().toISOString());
   return version;
@@ -81,6 +84,12 @@ describe("controller with planner.policy mpc", () => {
 
     const version = await promoteTinyModel(config.planner.model.dir);
     service.models?.reload();
+    expect(service.models?.servingVersion()).toBe(version);
+    // Liquid-cooled hosts get their own model from <dir>/liquid, picked up the same way.
+    expect(service.models?.servingLiquidVersion()).toBeUndefined();
+    const liquidVersion = await promoteTinyModel(config.planner.model.dir, "liquid");
+    service.models?.reload();
+    expect(service.models?.servingLiquidVersion()).toBe(liquidVersion);
     expect(service.models?.servingVersion()).toBe(version);
 
     // The store holds a few seconds of one host: too little to train on, so the run fails and v0001 stays.

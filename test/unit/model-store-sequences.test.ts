@@ -37,4 +37,39 @@ describe("training data from a controller store", () => {
       await store.close();
     }
   });
+
+  it("reads one kind of cooling at a time: a host with a commandable pump is liquid-cooled, the coolant comes along", async () => {
+    const store = new SqliteTelemetryStore(":memory:");
+    try {
+      const air = birth("r740-01");
+      const withLimits = (b: typeof air) => b.sensors.map((x) => (x.id === "inlet" ? { ...x, targetC: 35, criticalC: 45 } : x));
+      await store.upsertHost({ ...air, sensors: withLimits(air) });
+      const liquid = birth("r750-01");
+      await store.upsertHost({
+        ...liquid,
+        sensors: [...withLimits(liquid), { id: "coolant", kind: "temperature", unit: "C", role: "coolant", targetC: 45, criticalC: 55 }],
+        capabilities: { ...liquid.capabilities, pump: { channels: 1, tier: "full", minPct: 30, maxPct: 100 } },
+      });
+      for (const host of ["r740-01", "r750-01"]) {
+        await store.appendTelemetry(
+          Array.from({ length: 200 }, (_, s) =>
+            telemetry(host, s, {
+              outputs: host === "r750-01" ? { fanPct: 30, pumpPct: 40 + (s % 20) } : { fanPct: 30 },
+              readings: [reading("cpu0", "temperature", 60), reading("inlet", "temperature", 25), reading("cpu:util", "load", 40), ...(host === "r750-01" ? [reading("coolant", "temperature", 38)] : [])],
+            }),
+          ),
+        );
+      }
+      const airSplit = await sequencesFromStore(store, "store:test", "air");
+      const liquidSplit = await sequencesFromStore(store, "store:test", "liquid");
+      expect(airSplit.train.map((s) => s.hostId)).toEqual(["r740-01#0"]);
+      expect(liquidSplit.train.map((s) => s.hostId)).toEqual(["r750-01#0"]);
+      const first = liquidSplit.train[0]?.samples[0];
+      expect(first?.coolantC).toBe(38);
+      expect(first?.pumpPct).toBe(40);
+      expect(airSplit.train[0]?.samples[0]?.coolantC).toBeNaN();
+    } finally {
+      await store.close();
+    }
+  });
 });

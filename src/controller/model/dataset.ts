@@ -1,5 +1,6 @@
-import { CPU_HORIZONS_S, DRIVE_HORIZONS_S, flowResistance, HISTORY_PERIODS, N_CANDIDATE, N_LOAD, N_OUTPUTS, N_STATE, nowValues, writeStateFeatures } from "./feature-spec.js";
+import { CPU_HORIZONS_S, DRIVE_HORIZONS_S, flowResistance, HISTORY_PERIODS, nowValues } from "./feature-spec.js";
 import { HostHistory } from "./host-history.js";
+import { AIR_LAYOUT, COOLANT_HORIZONS_S, plateResistance, type FutureMean, type ModelLayout } from "./model-layout.js";
 import type { ThermalSample } from "./thermal-sample.js";
 
 /** One host's telemetry, one sample per control period, oldest first; cleanCpuC (simulator only) is the noise-free reading. */
@@ -13,6 +14,7 @@ export interface HostSequence {
 
 /** Model-ready rows: inputs, targets (changes from "now") and a mask for targets that do not exist. */
 export interface ThermalDataset {
+  layout: ModelLayout;
   size: number;
   state: Float32Array;
   candidate: Float32Array;
@@ -28,6 +30,8 @@ export interface ThermalDataset {
 export interface DatasetOptions {
   /** Take every stride-th period as a row (neighbouring rows are nearly the same). */
   stride?: number;
+  /** The model's inputs and outputs (default: the air layout). */
+  layout?: ModelLayout;
 }
 
 function prefixSums(values: readonly number[]): Float64Array {
@@ -51,18 +55,29 @@ function windowMean(sums: Float64Array, from: number, to: number): number {
 /** Rows from every sequence: each period with a full history and at least 60 s of future. */
 export function buildDataset(sequences: readonly HostSequence[], options: DatasetOptions = {}): ThermalDataset {
   const stride = Math.max(1, Math.floor(options.stride ?? 2));
+  const layout = options.layout ?? AIR_LAYOUT;
+  const liquid = layout.kind === "liquid";
+  const N_STATE = layout.state.length;
+  const N_CANDIDATE = layout.candidate.length;
+  const N_LOAD = layout.load.length;
+  const N_OUTPUTS = layout.outputs.length;
   const rows: { state: number[]; candidate: number[]; load: number[]; target: number[]; mask: number[]; cpuNow: number; clean60: number }[] = [];
   const stateRow = new Float32Array(N_STATE);
   for (const seq of sequences) {
     const s = seq.samples;
     const n = s.length;
-    const field = (f: keyof ThermalSample): number[] => s.map((x) => x[f]);
-    const fan = prefixSums(field("fanPct"));
-    const resistance = prefixSums(field("fanPct").map(flowResistance));
+    const field = (f: keyof ThermalSample): number[] => s.map((x) => x[f] ?? Number.NaN);
+    const sums = {
+      fanPct: prefixSums(field("fanPct")),
+      fanResistance: prefixSums(field("fanPct").map(flowResistance)),
+      pumpPct: liquid ? prefixSums(field("pumpPct")) : undefined,
+      plateResistance: liquid ? prefixSums(field("pumpPct").map(plateResistance)) : undefined,
+    };
     const util = prefixSums(field("utilPct"));
     const disk = prefixSums(field("diskMBps"));
     const cpu = field("cpuC");
     const drive = field("driveC");
+    const coolant = field("coolantC");
     const history = new HostHistory(HISTORY_PERIODS);
     const maxCpuH = CPU_HORIZONS_S[CPU_HORIZONS_S.length - 1] ?? 60;
     for (let t = 0; t < n; t++) {
@@ -70,11 +85,15 @@ export function buildDataset(sequences: readonly HostSequence[], options: Datase
       if (!sample) continue;
       history.push(sample);
       if (t < HISTORY_PERIODS - 1 || t + maxCpuH + 1 >= n || t % stride !== 0 || history.gapPeriods > 0) continue;
-      writeStateFeatures(history, stateRow, 0);
+      layout.writeState(history, stateRow, 0);
       const now = nowValues(history);
       if (!Number.isFinite(now.cpuC) || [...stateRow].some((v) => !Number.isFinite(v))) continue;
       // The candidate is proposed at t and applied from t + 1 (one period of command latency).
-      const candidate = [...[10, 30, 60, 300].map((h) => windowMean(fan, t + 1, t + h)), windowMean(resistance, t + 1, t + 60), windowMean(resistance, t + 1, t + 300)];
+      const future: FutureMean = (quantity, fromS, toS) => {
+        const q = sums[quantity];
+        return q ? windowMean(q, t + fromS, t + toS) : Number.NaN;
+      };
+      const candidate = layout.appliedCandidate(future);
       const load = [windowMean(util, t + 1, t + 10), windowMean(util, t + 1, t + 30), windowMean(util, t + 1, t + 60), windowMean(disk, t + 1, t + 300)];
       const target: number[] = [];
       const mask: number[] = [];
@@ -85,6 +104,10 @@ export function buildDataset(sequences: readonly HostSequence[], options: Datase
       };
       for (const h of CPU_HORIZONS_S) target.push(ahead(cpu, h, now.cpuC));
       for (const h of DRIVE_HORIZONS_S) target.push(Number.isFinite(now.driveC) ? ahead(drive, h, now.driveC) : Number.NaN);
+      if (liquid) {
+        const coolantNowC = history.mean("coolantC", 0, 2);
+        for (const h of COOLANT_HORIZONS_S) target.push(Number.isFinite(coolantNowC) ? ahead(coolant, h, coolantNowC) : Number.NaN);
+      }
       for (let i = 0; i < target.length; i++) {
         const ok = Number.isFinite(target[i]);
         mask.push(ok ? 1 : 0);
@@ -96,6 +119,7 @@ export function buildDataset(sequences: readonly HostSequence[], options: Datase
   }
   const size = rows.length;
   const ds: ThermalDataset = {
+    layout,
     size,
     state: new Float32Array(size * N_STATE),
     candidate: new Float32Array(size * N_CANDIDATE),

@@ -1,11 +1,10 @@
 import type { ThermalDataset } from "./dataset.js";
-import { N_CANDIDATE, N_LOAD, N_OUTPUTS, N_STATE, OUTPUTS } from "./feature-spec.js";
 import type { ThermalMlp } from "./thermal-mlp.js";
 
 /** Mean absolute errors in °C on one dataset; persistence = "it stays where it is now". */
 export interface ModelEvaluation {
   rows: number;
-  /** Per output (OUTPUTS order), against the (3-period mean) reading. */
+  /** Per output (the layout's order), against the (3-period mean) reading. */
   maeC: Record<string, number>;
   persistenceMaeC: Record<string, number>;
   /** The 60 s CPU prediction against the simulator's noise-free reading (undefined without a simulator). */
@@ -16,6 +15,9 @@ export interface ModelEvaluation {
 
 /** Predicts every row with the load over the horizon as it happened (the model's own accuracy). */
 export function evaluateModel(model: ThermalMlp, ds: ThermalDataset): ModelEvaluation {
+  if (model.layout.kind !== ds.layout.kind) throw new RangeError(`a ${model.layout.kind} model cannot be evaluated on ${ds.layout.kind} rows`);
+  const { state: N_STATE, candidate: N_CANDIDATE, load: N_LOAD, outputs: N_OUTPUTS } = model.widths;
+  const OUTPUTS = ds.layout.outputs;
   const startedMs = performance.now();
   const predicted = model.predictRows({ state: ds.state.subarray(0, ds.size * N_STATE), candidate: ds.candidate.subarray(0, ds.size * N_CANDIDATE), load: ds.load.subarray(0, ds.size * N_LOAD) });
   const msPerRow = (performance.now() - startedMs) / Math.max(1, ds.size);

@@ -1,6 +1,6 @@
 import type { ThermalSample } from "./thermal-sample.js";
 
-const FIELDS = ["cpuC", "driveC", "inletC", "utilPct", "diskMBps", "fanPct", "pumpPct"] as const;
+const FIELDS = ["cpuC", "driveC", "inletC", "utilPct", "diskMBps", "fanPct", "pumpPct", "coolantC"] as const;
 export type SampleField = (typeof FIELDS)[number];
 
 /**
@@ -26,7 +26,7 @@ export class HostHistory {
   push(sample: ThermalSample): void {
     const prev = this.count > 0 ? (this.next - 1 + this.capacity) % this.capacity : -1;
     for (const field of FIELDS) {
-      const value = sample[field];
+      const value = sample[field] ?? Number.NaN;
       const column = this.columns[field];
       column[this.next] = Number.isFinite(value) || prev < 0 ? value : (column[prev] ?? Number.NaN);
     }

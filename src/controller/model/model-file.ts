@@ -1,4 +1,4 @@
-import { CANDIDATE_FEATURES, LOAD_FEATURES, OUTPUTS, STATE_FEATURES } from "./feature-spec.js";
+import { layoutOfFeatures } from "./model-layout.js";
 import { ThermalMlp, type Normaliser, type WeightSet } from "./thermal-mlp.js";
 import type { ModelEvaluation } from "./evaluation.js";
 
@@ -57,24 +57,21 @@ export function modelToFile(model: ThermalMlp, meta: { version: string; createdA
     formatVersion: MODEL_FORMAT_VERSION,
     ...meta,
     hidden: model.hidden,
-    features: { state: [...STATE_FEATURES], candidate: [...CANDIDATE_FEATURES], load: [...LOAD_FEATURES], outputs: [...OUTPUTS] },
+    features: { state: [...model.layout.state], candidate: [...model.layout.candidate], load: [...model.layout.load], outputs: [...model.layout.outputs] },
     norm: model.norm,
     weights,
   };
 }
-
-const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Rebuilds a model; refuses a file whose format or feature layout this code does not produce. */
 export function modelFromFile(file: ModelFile, where: string): ThermalMlp {
   if (file.format !== MODEL_FORMAT || file.formatVersion !== MODEL_FORMAT_VERSION) {
     throw new Error(`${where}: not a ${MODEL_FORMAT} v${MODEL_FORMAT_VERSION} model (format ${String(file.format)} v${String(file.formatVersion)}); retrain with coolfleet model train`);
   }
-  const f = file.features;
-  if (!same(f.state, STATE_FEATURES) || !same(f.candidate, CANDIDATE_FEATURES) || !same(f.load, LOAD_FEATURES) || !same(f.outputs, OUTPUTS)) {
-    throw new Error(`${where}: trained on another feature layout; retrain with coolfleet model train`);
-  }
+  // The feature names say which layout (air or liquid) a file holds.
+  const layout = layoutOfFeatures(file.features);
+  if (!layout) throw new Error(`${where}: trained on another feature layout; retrain with coolfleet model train`);
   const weights: WeightSet = {};
   for (const [name, w] of Object.entries(file.weights)) weights[name] = { shape: w.shape, values: fromBase64(w.base64) };
-  return new ThermalMlp(file.hidden, file.norm, weights);
+  return new ThermalMlp(file.hidden, file.norm, weights, 1, layout);
 }

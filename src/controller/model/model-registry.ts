@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { CoolingKind } from "./model-layout.js";
 import type { ThermalDataset } from "./dataset.js";
 import { evaluateModel } from "./evaluation.js";
 import { modelFromFile, modelToFile, type ModelFile, type ModelProvenance } from "./model-file.js";
@@ -40,10 +41,15 @@ function writeAtomically(path: string, text: string): void {
 /**
  * Versioned thermal models in one directory: v0001.json, v0002.json … and current.json naming the one that serves.
  * A new model is saved as the next version; it becomes current only if it beats the current one on held-out data.
- * No model at all (cold start) means the MPC plans with its baseline (B2).
+ * No model at all (cold start) means the MPC plans with its baseline (B2). Air- and liquid-cooled hosts have
+ * separate registries: `<dir>` and `<dir>/liquid` (liquidRegistryDir).
  */
 export class ModelRegistry {
-  constructor(readonly dir: string) {}
+  /** kind: the models this directory must hold; a file of the other kind is refused when loaded. */
+  constructor(
+    readonly dir: string,
+    readonly kind?: CoolingKind,
+  ) {}
 
   versions(): string[] {
     if (!existsSync(this.dir)) return [];
@@ -61,7 +67,12 @@ export class ModelRegistry {
   load(version: string): LoadedModel {
     const path = join(this.dir, `${version}.json`);
     const file = JSON.parse(readFileSync(path, "utf8")) as ModelFile;
-    return { version, file, model: modelFromFile(file, path) };
+    const model = modelFromFile(file, path);
+    if (this.kind && model.layout.kind !== this.kind) {
+      model.dispose();
+      throw new Error(`${path}: a model for ${model.layout.kind}-cooled hosts where ${this.kind}-cooled ones are expected`);
+    }
+    return { version, file, model };
   }
 
   /** The serving model, or undefined at cold start. */
@@ -104,4 +115,9 @@ export class ModelRegistry {
     if (better) this.promote(candidateVersion, reason, nowIso);
     return { promoted: better, candidateVersion, candidateMaeC, currentVersion: current.version, currentMaeC, reason: better ? `promoted: ${reason}` : `kept ${current.version}: ${reason}` };
   }
+}
+
+/** Where the models for liquid-cooled hosts live, beside the air models of dir. */
+export function liquidRegistryDir(dir: string): string {
+  return join(dir, "liquid");
 }

@@ -7,7 +7,7 @@ import type { Logger } from "../../core/logger.js";
 import { packageRoot } from "../../core/version.js";
 import { MpcPolicy } from "../planner/policy-mpc.js";
 import { selectTfBackend } from "./backend.js";
-import { ModelRegistry } from "./model-registry.js";
+import { liquidRegistryDir, ModelRegistry } from "./model-registry.js";
 
 /** A retraining run gets this long before it is killed (it trains on the wasm backend on a busy controller). */
 const TRAIN_TIMEOUT_MS = 2 * 3_600_000;
@@ -16,8 +16,10 @@ const REGISTRY_CHECK_MS = 60_000;
 
 export interface ModelService {
   policy: MpcPolicy;
-  /** Version served now; undefined at cold start. */
+  /** Version served now for air-cooled hosts; undefined at cold start. */
   servingVersion(): string | undefined;
+  /** Version served now for liquid-cooled hosts (`<dir>/liquid`); undefined until one is trained. */
+  servingLiquidVersion(): string | undefined;
   /** Retrains from the store now (as the schedule does) and serves the result if it was promoted. */
   retrain(): Promise<void>;
   /** Serves the registry's promoted version if it is not the one served (a model trained on demand). */
@@ -26,8 +28,8 @@ export interface ModelService {
 }
 
 /**
- * The mpc policy with its model: the promoted version from the registry (cold start: B2 for every host until
- * there is one), and, on `trainCron`, `coolfleet model train --store … --out …` in a child process — training
+ * The mpc policy with its models: the promoted versions from the registries — `dir` for air-cooled hosts,
+ * `dir/liquid` for liquid-cooled ones (cold start: B2 for the hosts of a kind without one) — and, on `trainCron`, `coolfleet model train --store … --out …` in a child process — training
  * never holds the controller's event loop — after which a newly promoted version is served at once.
  */
 export async function startModelService(opts: { config: ControllerConfig; logger: Logger }): Promise<ModelService> {
@@ -37,27 +39,34 @@ export async function startModelService(opts: { config: ControllerConfig; logger
     throw new CoolfleetError(ErrorCode.ConfigInvalid, `planner.model.trainCron: "${trainCron}" is not a cron expression`);
   }
   const backend = await selectTfBackend((line) => logger.info(line));
-  const registry = new ModelRegistry(dir);
-  const loaded = registry.current();
-  let serving = loaded?.version;
+  const registries = { air: new ModelRegistry(dir, "air"), liquid: new ModelRegistry(liquidRegistryDir(dir), "liquid") };
+  const loaded = registries.air.current();
+  const loadedLiquid = registries.liquid.current();
+  const serving: { air: string | undefined; liquid: string | undefined } = { air: loaded?.version, liquid: loadedLiquid?.version };
   if (loaded) logger.info({ version: loaded.version, dir, backend, trainedOn: loaded.file.provenance.trainedOn }, "mpc: serving thermal model");
-  else logger.warn({ dir, backend }, "mpc: no promoted thermal model yet (cold start): every host is planned by B2 until one is trained");
+  else logger.warn({ dir, backend }, "mpc: no promoted thermal model yet (cold start): every air-cooled host is planned by B2 until one is trained");
+  if (loadedLiquid) logger.info({ version: loadedLiquid.version, dir: registries.liquid.dir, trainedOn: loadedLiquid.file.provenance.trainedOn }, "mpc: serving thermal model for liquid-cooled hosts");
   const policy = new MpcPolicy(loaded?.model, {
     planPeriodMs: config.planner.periodMs,
     leasePeriods: config.planner.leasePeriods,
+    liquidModel: loadedLiquid?.model,
     log: (line) => logger.info(line),
   });
 
   const reload = (): void => {
-    try {
-      const pointer = registry.currentPointer();
-      if (!pointer || pointer.version === serving) return;
-      const next = registry.load(pointer.version);
-      policy.useModel(next.model);
-      logger.info({ version: next.version, was: serving ?? "none", reason: pointer.reason }, "mpc: serving the newly promoted thermal model");
-      serving = next.version;
-    } catch (err) {
-      logger.error({ err: err instanceof Error ? err.message : String(err), dir }, "mpc: cannot load the promoted thermal model; the current one stays");
+    for (const kind of ["air", "liquid"] as const) {
+      const registry = registries[kind];
+      try {
+        const pointer = registry.currentPointer();
+        if (!pointer || pointer.version === serving[kind]) continue;
+        const next = registry.load(pointer.version);
+        if (kind === "air") policy.useModel(next.model);
+        else policy.useLiquidModel(next.model);
+        logger.info({ version: next.version, cooling: kind, was: serving[kind] ?? "none", reason: pointer.reason }, "mpc: serving the newly promoted thermal model");
+        serving[kind] = next.version;
+      } catch (err) {
+        logger.error({ err: err instanceof Error ? err.message : String(err), dir: registry.dir }, "mpc: cannot load the promoted thermal model; the current one stays");
+      }
     }
   };
   let running: Promise<void> | undefined;
@@ -75,7 +84,8 @@ export async function startModelService(opts: { config: ControllerConfig; logger
   registryCheck.unref();
   return {
     policy,
-    servingVersion: () => serving,
+    servingVersion: () => serving.air,
+    servingLiquidVersion: () => serving.liquid,
     retrain,
     reload,
     async stop() {

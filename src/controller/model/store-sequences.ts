@@ -1,6 +1,8 @@
 import { hostViewFrom } from "../features.js";
+import { controlsPump } from "../planner/proposal.js";
 import type { TelemetryStore } from "../store/telemetry-store.js";
 import type { HostSequence } from "./dataset.js";
+import type { CoolingKind } from "./model-layout.js";
 import { sampleFromView, type ThermalSample } from "./thermal-sample.js";
 
 const PAGE = 10_000;
@@ -15,13 +17,15 @@ export interface StoreSplit {
 /**
  * Every stored host's telemetry as sequences of consecutive periods (a gap longer than two periods starts a new
  * sequence: the model's windows assume one sample per period), split in time per host: the first 70 % trains, the
- * next 10 % validates, the last 20 % is held out — the model is judged on a future it has not seen.
+ * next 10 % validates, the last 20 % is held out — the model is judged on a future it has not seen. Only the hosts
+ * of one kind of cooling are read (liquid = the birth announces a pump the controller may command).
  */
-export async function sequencesFromStore(store: TelemetryStore, source: string): Promise<StoreSplit> {
+export async function sequencesFromStore(store: TelemetryStore, source: string, cooling: CoolingKind = "air"): Promise<StoreSplit> {
   const split: StoreSplit = { train: [], validation: [], heldOut: [], periodMs: 1000 };
   for (const host of await store.listHosts()) {
     const birth = host.birth;
     if (!birth) continue;
+    if ((controlsPump(birth.capabilities) ? "liquid" : "air") !== cooling) continue;
     split.periodMs = birth.periodMs;
     const runs: ThermalSample[][] = [];
     let run: ThermalSample[] = [];

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { heldCandidate, N_CANDIDATE, N_LOAD, N_OUTPUTS, N_STATE } from "./feature-spec.js";
+import { AIR_LAYOUT, type ModelLayout } from "./model-layout.js";
 
 /** Per-column mean and standard deviation, inputs and outputs. */
 export interface Normaliser {
@@ -30,16 +30,16 @@ let instances = 0;
 const WEIGHT_NAMES = ["w1State", "w1Candidate", "w1Load", "b1", "w2", "b2", "w3", "b3"] as const;
 type WeightName = (typeof WEIGHT_NAMES)[number];
 
-function shapes(hidden: number): Record<WeightName, number[]> {
+function shapes(hidden: number, layout: ModelLayout): Record<WeightName, number[]> {
   return {
-    w1State: [N_STATE, hidden],
-    w1Candidate: [N_CANDIDATE, hidden],
-    w1Load: [N_LOAD, hidden],
+    w1State: [layout.state.length, hidden],
+    w1Candidate: [layout.candidate.length, hidden],
+    w1Load: [layout.load.length, hidden],
     b1: [hidden],
     w2: [hidden, hidden],
     b2: [hidden],
-    w3: [hidden, N_OUTPUTS],
-    b3: [N_OUTPUTS],
+    w3: [hidden, layout.outputs.length],
+    b3: [layout.outputs.length],
   };
 }
 
@@ -77,25 +77,28 @@ export function normaliseCandidate(norm: Normaliser, values: Float32Array): Floa
 
 /**
  * The thermal model: a two-hidden-layer MLP over [state, candidate, load] → changes of the CPU and drive readings
- * over the horizons. The first layer is split by input group so MPC can evaluate K candidates for N hosts in one
+ * (and the coolant, in the liquid layout) over the horizons. The first layer is split by input group so MPC can evaluate K candidates for N hosts in one
  * call while computing the state part once per host: h1 = relu(state·Ws + load·Wl + b1 + candidate·Wc).
  * Weights are plain tensors (not tf.layers), so training, batched inference and the file format stay ours.
  */
 export class ThermalMlp {
   readonly hidden: number;
   readonly norm: Normaliser;
+  readonly layout: ModelLayout;
   private readonly weights: Record<WeightName, tf.Variable>;
 
-  constructor(hidden: number, norm: Normaliser, weights?: WeightSet, seed = 1) {
+  constructor(hidden: number, norm: Normaliser, weights?: WeightSet, seed = 1, layout: ModelLayout = AIR_LAYOUT) {
     this.hidden = hidden;
     this.norm = norm;
-    const shapeOf = shapes(hidden);
+    this.layout = layout;
+    const shapeOf = shapes(hidden, layout);
+    const fanInFirst = layout.state.length + layout.candidate.length + layout.load.length;
     const instance = ++instances;
     const entries = WEIGHT_NAMES.map((name, i) => {
       const shape = shapeOf[name];
       const given = weights?.[name];
       if (given && given.shape.join("x") !== shape.join("x")) throw new RangeError(`thermal model weight ${name}: shape ${given.shape.join("x")}, expected ${shape.join("x")}`);
-      const fanIn = name === "w1State" || name === "w1Candidate" || name === "w1Load" ? N_STATE + N_CANDIDATE + N_LOAD : (shape[0] ?? 1);
+      const fanIn = name === "w1State" || name === "w1Candidate" || name === "w1Load" ? fanInFirst : (shape[0] ?? 1);
       const limit = Math.sqrt(6 / (fanIn + (shape[shape.length - 1] ?? 1)));
       const init = given ? tf.tensor(given.values, shape) : shape.length === 1 ? tf.zeros(shape) : tf.randomUniform(shape, -limit, limit, "float32", seed + i);
       return [name, tf.variable(init, true, `thermal_${instance}_${name}`)] as const;
@@ -115,14 +118,15 @@ export class ThermalMlp {
     return tf.matMul(h2, w.w3).add(w.b3);
   }
 
-  /** Denormalised predictions for rows of raw inputs: Float32Array [rows × N_OUTPUTS]. */
+  /** Denormalised predictions for rows of raw inputs: Float32Array [rows × outputs]. */
   predictRows(rows: RowInputs): Float32Array {
-    const n = rows.state.length / N_STATE;
+    const { state, candidate, load } = this.widths;
+    const n = rows.state.length / state;
     const out = tf.tidy(() =>
       this.forwardRows(
-        tf.tensor2d(normaliseState(this.norm, rows.state), [n, N_STATE]),
-        tf.tensor2d(normaliseCandidate(this.norm, rows.candidate), [n, N_CANDIDATE]),
-        tf.tensor2d(normaliseLoad(this.norm, rows.load), [n, N_LOAD]),
+        tf.tensor2d(normaliseState(this.norm, rows.state), [n, state]),
+        tf.tensor2d(normaliseCandidate(this.norm, rows.candidate), [n, candidate]),
+        tf.tensor2d(normaliseLoad(this.norm, rows.load), [n, load]),
       ),
     );
     const values = out.dataSync() as Float32Array;
@@ -130,20 +134,29 @@ export class ThermalMlp {
     return this.denormalise(values);
   }
 
+  /** Column counts of the layout: state, candidate, load, outputs. */
+  get widths(): { state: number; candidate: number; load: number; outputs: number } {
+    const l = this.layout;
+    return { state: l.state.length, candidate: l.candidate.length, load: l.load.length, outputs: l.outputs.length };
+  }
+
   /**
-   * One call for a fleet: N hosts (state and load rows) × K candidate fan levels, each held over every horizon.
-   * Returns Float32Array [N × K × N_OUTPUTS], host-major.
+   * One call for a fleet: N hosts (state and load rows) × K candidates, each held over every horizon: fan levels,
+   * and with the liquid layout a pump level per candidate (candidatePumpPcts[i] goes with candidateFanPcts[i]).
+   * Returns Float32Array [N × K × outputs], host-major.
    */
-  predictGrid(state: Float32Array, load: Float32Array, candidateFanPcts: readonly number[]): Float32Array {
-    const n = state.length / N_STATE;
+  predictGrid(state: Float32Array, load: Float32Array, candidateFanPcts: readonly number[], candidatePumpPcts?: readonly number[]): Float32Array {
+    const widths = this.widths;
+    const n = state.length / widths.state;
     const k = candidateFanPcts.length;
-    const candidates = new Float32Array(k * N_CANDIDATE);
-    candidateFanPcts.forEach((pct, i) => candidates.set(heldCandidate(pct), i * N_CANDIDATE));
+    if (candidatePumpPcts && candidatePumpPcts.length !== k) throw new RangeError(`predictGrid: ${k} fan levels but ${candidatePumpPcts.length} pump levels`);
+    const candidates = new Float32Array(k * widths.candidate);
+    candidateFanPcts.forEach((pct, i) => candidates.set(this.layout.heldCandidate(pct, candidatePumpPcts?.[i] ?? 0), i * widths.candidate));
     const w = this.weights;
     const out = tf.tidy(() => {
-      const s = tf.tensor2d(normaliseState(this.norm, state), [n, N_STATE]);
-      const l = tf.tensor2d(normaliseLoad(this.norm, load), [n, N_LOAD]);
-      const c = tf.tensor2d(normaliseCandidate(this.norm, candidates), [k, N_CANDIDATE]);
+      const s = tf.tensor2d(normaliseState(this.norm, state), [n, widths.state]);
+      const l = tf.tensor2d(normaliseLoad(this.norm, load), [n, widths.load]);
+      const c = tf.tensor2d(normaliseCandidate(this.norm, candidates), [k, widths.candidate]);
       const hostPart = tf.matMul(s, w.w1State).add(tf.matMul(l, w.w1Load)).add(w.b1);
       const candidatePart = tf.matMul(c, w.w1Candidate);
       const h1 = tf.relu(hostPart.expandDims(1).add(candidatePart.expandDims(0))).reshape([n * k, this.hidden]);
@@ -172,8 +185,9 @@ export class ThermalMlp {
   }
 
   private denormalise(values: Float32Array): Float32Array {
+    const outputs = this.layout.outputs.length;
     for (let i = 0; i < values.length; i++) {
-      const c = i % N_OUTPUTS;
+      const c = i % outputs;
       values[i] = (values[i] ?? 0) * (this.norm.outStd[c] ?? 1) + (this.norm.outMean[c] ?? 0);
     }
     return values;
@@ -181,7 +195,10 @@ export class ThermalMlp {
 }
 
 /** Column statistics over a dataset (masked targets excluded); a constant column gets std 1. */
-export function fitNormaliser(ds: { size: number; state: Float32Array; candidate: Float32Array; load: Float32Array; target: Float32Array; mask: Float32Array }): Normaliser {
+export function fitNormaliser(
+  ds: { size: number; state: Float32Array; candidate: Float32Array; load: Float32Array; target: Float32Array; mask: Float32Array },
+  layout: ModelLayout = AIR_LAYOUT,
+): Normaliser {
   const stats = (values: Float32Array, width: number, mask?: Float32Array): { mean: number[]; std: number[]; min: number[]; max: number[] } => {
     const mean: number[] = [];
     const std: number[] = [];
@@ -211,10 +228,10 @@ export function fitNormaliser(ds: { size: number; state: Float32Array; candidate
     }
     return { mean, std, min, max };
   };
-  const s = stats(ds.state, N_STATE);
-  const c = stats(ds.candidate, N_CANDIDATE);
-  const l = stats(ds.load, N_LOAD);
-  const o = stats(ds.target, N_OUTPUTS, ds.mask);
+  const s = stats(ds.state, layout.state.length);
+  const c = stats(ds.candidate, layout.candidate.length);
+  const l = stats(ds.load, layout.load.length);
+  const o = stats(ds.target, layout.outputs.length, ds.mask);
   return {
     stateMean: s.mean,
     stateStd: s.std,

@@ -2,6 +2,7 @@ import { CoolfleetError, ErrorCode } from "../../core/errors.js";
 import { selectTfBackend } from "./backend.js";
 import { buildDataset, type HostSequence } from "./dataset.js";
 import { evaluateModel, type ModelEvaluation } from "./evaluation.js";
+import { LAYOUTS, type CoolingKind } from "./model-layout.js";
 import { ModelRegistry, type PromotionDecision } from "./model-registry.js";
 import { trainThermalMlp, type TrainingOptions } from "./training.js";
 
@@ -14,6 +15,8 @@ export interface PipelineData {
   /** "sim:W1,W3,W4,W7" or "store:<path>". */
   trainedOn: string;
   periodMs: number;
+  /** Which model: air-cooled hosts (default) or liquid-cooled ones (pump and coolant too). */
+  cooling?: CoolingKind;
 }
 
 export interface PipelineOptions extends Omit<TrainingOptions, "onEpoch"> {
@@ -44,13 +47,14 @@ export async function trainEvaluateRegister(data: PipelineData, options: Pipelin
   const log = options.log ?? (() => undefined);
   const backend = await selectTfBackend(log);
   const stride = options.stride ?? 3;
-  const train = buildDataset(data.train, { stride });
-  const validation = buildDataset(data.validation, { stride: stride * 2 });
-  const heldOut = buildDataset(data.heldOut, { stride: stride * 2 });
+  const layout = LAYOUTS[data.cooling ?? "air"];
+  const train = buildDataset(data.train, { stride, layout });
+  const validation = buildDataset(data.validation, { stride: stride * 2, layout });
+  const heldOut = buildDataset(data.heldOut, { stride: stride * 2, layout });
   if (train.size === 0) {
     throw new CoolfleetError(ErrorCode.ModelDataInsufficient, `no training rows from ${data.trainedOn}: every sequence needs more than ${60 + 61} periods of telemetry`);
   }
-  log(`thermal model: ${train.size} training rows, ${validation.size} validation, ${heldOut.size} held-out`);
+  log(`thermal model (${layout.kind}): ${train.size} training rows, ${validation.size} validation, ${heldOut.size} held-out`);
   const result = trainThermalMlp(train, validation, options);
   const validationEvaluation = evaluateModel(result.model, validation.size > 0 ? validation : train);
   const evaluation = evaluateModel(result.model, heldOut.size > 0 ? heldOut : validation);
@@ -58,11 +62,11 @@ export async function trainEvaluateRegister(data: PipelineData, options: Pipelin
   for (const source of new Set(data.heldOut.map((s) => s.source))) {
     const ds = buildDataset(
       data.heldOut.filter((s) => s.source === source),
-      { stride: stride * 2 },
+      { stride: stride * 2, layout },
     );
     if (ds.size > 0) heldOutBySource[source] = evaluateModel(result.model, ds);
   }
-  const registry = new ModelRegistry(options.registryDir);
+  const registry = new ModelRegistry(options.registryDir, layout.kind);
   const version = registry.save(
     result.model,
     data.periodMs,

@@ -1,6 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ThermalDataset } from "./dataset.js";
-import { N_CANDIDATE, N_LOAD, N_OUTPUTS, N_STATE } from "./feature-spec.js";
 import { fitNormaliser, normaliseCandidate, normaliseLoad, normaliseState, ThermalMlp, type Normaliser } from "./thermal-mlp.js";
 
 export interface TrainingOptions {
@@ -41,11 +40,16 @@ function gather(values: Float32Array, rows: readonly number[], width: number): F
 }
 
 function normalisedTargets(values: Float32Array, norm: Normaliser): Float32Array {
-  return values.map((v, i) => (v - (norm.outMean[i % N_OUTPUTS] ?? 0)) / (norm.outStd[i % N_OUTPUTS] ?? 1));
+  const width = norm.outMean.length;
+  return values.map((v, i) => (v - (norm.outMean[i % width] ?? 0)) / (norm.outStd[i % width] ?? 1));
 }
 
 function batchTensors(ds: ThermalDataset, rows: readonly number[], norm: Normaliser) {
   const n = rows.length;
+  const N_STATE = ds.layout.state.length;
+  const N_CANDIDATE = ds.layout.candidate.length;
+  const N_LOAD = ds.layout.load.length;
+  const N_OUTPUTS = ds.layout.outputs.length;
   return {
     state: tf.tensor2d(normaliseState(norm, gather(ds.state, rows, N_STATE)), [n, N_STATE]),
     candidate: tf.tensor2d(normaliseCandidate(norm, gather(ds.candidate, rows, N_CANDIDATE)), [n, N_CANDIDATE]),
@@ -81,8 +85,8 @@ export function trainThermalMlp(train: ThermalDataset, validation: ThermalDatase
   const epochs = options.epochs ?? 30;
   const batchSize = options.batchSize ?? 256;
   const seed = options.seed ?? 1;
-  const norm = fitNormaliser(train);
-  const model = new ThermalMlp(options.hidden ?? 32, norm, undefined, seed);
+  const norm = fitNormaliser(train, train.layout);
+  const model = new ThermalMlp(options.hidden ?? 32, norm, undefined, seed, train.layout);
   const random = mulberry32(seed);
   const baseRate = options.learningRate ?? 3e-3;
   let optimizer = tf.train.adam(baseRate);

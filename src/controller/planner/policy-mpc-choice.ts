@@ -1,9 +1,12 @@
 import { CPU_HORIZONS_S, DRIVE_HORIZONS_S, N_OUTPUTS, OUTPUTS } from "../model/feature-spec.js";
+import { LIQUID_OUTPUTS } from "../model/model-layout.js";
 
-/** The energy model the MPC minimises: fan power by the cube law plus CPU leakage, which doubles every ~19 K. */
+/** The energy model the MPC minimises: fan and pump power by the cube law plus CPU leakage, which doubles every ~19 K. */
 export interface MpcEnergyModel {
   /** All fans at 100 % (6 × 12 W on the PowerEdge class). */
   fanMaxPowerW: number;
+  /** The loop's pump at 100 % (18 W on the liquid PowerEdge class). */
+  pumpMaxPowerW: number;
   /** Leakage of all sockets together at 85 °C die (2 × 26 W on the PowerEdge class). */
   leakageAt85W: number;
   leakageDoublingK: number;
@@ -30,6 +33,12 @@ export interface HostChoiceInput {
   /** The host's bounds: candidates outside are not considered. */
   minPct: number;
   maxPct: number;
+  /** Liquid-cooled hosts (pump candidates given): the pump in force, its bounds, and the coolant now and its limit. */
+  previousPumpPct?: number | undefined;
+  pumpMinPct?: number;
+  pumpMaxPct?: number;
+  coolantNowC?: number;
+  coolantLimitC?: number;
 }
 
 export interface ChoiceTuning {
@@ -70,6 +79,8 @@ export interface ChoiceTuning {
 
 export interface HostChoice {
   fanPct: number;
+  /** The chosen pump level (liquid-cooled hosts only). */
+  pumpPct?: number;
   /** Index of the chosen candidate. */
   index: number;
   /** Predicted CPU reading at each CPU horizon for the chosen level. */
@@ -85,9 +96,14 @@ export interface HostChoice {
 const CPU_OUTPUTS = CPU_HORIZONS_S.map((h) => OUTPUTS.indexOf(`cpuIn${h}C` as (typeof OUTPUTS)[number]));
 const DRIVE_OUTPUTS = DRIVE_HORIZONS_S.map((h) => OUTPUTS.indexOf(`driveIn${h}C` as (typeof OUTPUTS)[number]));
 const CPU60 = OUTPUTS.indexOf("cpuIn60C");
+const COOLANT60 = LIQUID_OUTPUTS.indexOf("coolantIn60C");
 
 export function fanPowerW(energy: MpcEnergyModel, fanPct: number): number {
   return energy.fanMaxPowerW * (fanPct / 100) ** 3;
+}
+
+export function pumpPowerW(energy: MpcEnergyModel, pumpPct: number | undefined): number {
+  return pumpPct === undefined ? 0 : energy.pumpMaxPowerW * (pumpPct / 100) ** 3;
 }
 
 export function leakageW(energy: MpcEnergyModel, dieC: number): number {
@@ -108,11 +124,12 @@ const LAST_CPU_H = CPU_HORIZONS_S[CPU_HORIZONS_S.length - 1] ?? 60;
 const LAST_DRIVE_H = DRIVE_HORIZONS_S[DRIVE_HORIZONS_S.length - 1] ?? 300;
 
 /**
- * Picks one host's fan level from the model's predictions for every candidate (predictions: [K × N_OUTPUTS] at
- * offset, changes from "now"): the least fan + leakage watts (leakage at the predicted 60 s CPU temperature) plus a
- * smoothness penalty, among candidates whose every predicted CPU and drive temperature stays within its limit
- * (limitAtC); a feasible previous level is held as ChoiceTuning says (switchThresholdW, holdRounds). No candidate
- * feasible: the least-violating one (the highest level on a tie), or the cheapest within infeasibleSlackC of it.
+ * Picks one host's fan level (and pump level, when candidatesPumpPct pairs one with each fan candidate) from the
+ * model's predictions for every candidate (predictions: [K × nOutputs] at offset, changes from "now"): the least fan
+ * + pump + leakage watts (leakage at the predicted 60 s CPU temperature) plus a smoothness penalty, among candidates
+ * whose every predicted CPU, drive (and coolant) temperature stays within its limit (limitAtC); a feasible previous
+ * level is held as ChoiceTuning says (switchThresholdW, holdRounds). No candidate feasible: the least-violating one
+ * (the most cooling power on a tie), or the cheapest within infeasibleSlackC of it.
  */
 export function chooseFanPct(
   candidatesPct: readonly number[],
@@ -120,14 +137,22 @@ export function chooseFanPct(
   offset: number,
   host: HostChoiceInput,
   tuning: ChoiceTuning,
+  candidatesPumpPct?: readonly number[],
+  nOutputs: number = N_OUTPUTS,
 ): HostChoice {
+  const pumpAt = (k: number): number | undefined => candidatesPumpPct?.[k];
+  // Cooling power orders the candidates where "higher" is needed (ties, move direction): the fan level alone on air.
+  const coolingW = (k: number): number => fanPowerW(tuning.energy, candidatesPct[k] ?? 100) + pumpPowerW(tuning.energy, pumpAt(k));
+  const previousCoolingW = host.previousPct === undefined ? undefined : fanPowerW(tuning.energy, host.previousPct) + pumpPowerW(tuning.energy, candidatesPumpPct ? host.previousPumpPct : undefined);
   let best: { index: number; cost: number } | undefined;
   let leastViolation: { index: number; violationC: number } | undefined;
   let previous: { index: number; cost: number } | undefined;
   const scored: { index: number; violationC: number; cost: number }[] = [];
   candidatesPct.forEach((pct, k) => {
     if (pct < host.minPct - 1e-9 || pct > host.maxPct + 1e-9) return;
-    const base = offset + k * N_OUTPUTS;
+    const pumpPct = pumpAt(k);
+    if (pumpPct !== undefined && (pumpPct < (host.pumpMinPct ?? 0) - 1e-9 || pumpPct > (host.pumpMaxPct ?? 100) + 1e-9)) return;
+    const base = offset + k * nOutputs;
     let violationC = 0;
     CPU_OUTPUTS.forEach((o, i) => {
       const horizonS = CPU_HORIZONS_S[i] ?? LAST_CPU_H;
@@ -141,12 +166,18 @@ export function chooseFanPct(
         violationC = Math.max(violationC, host.driveNowC + (predictions[base + o] ?? 0) - limit);
       });
     }
-    if (!leastViolation || violationC < leastViolation.violationC || (violationC === leastViolation.violationC && pct > (candidatesPct[leastViolation.index] ?? 0))) {
+    if (pumpPct !== undefined && host.coolantNowC !== undefined && Number.isFinite(host.coolantNowC) && host.coolantLimitC !== undefined) {
+      const limit = limitAtC(host.coolantLimitC, host.coolantNowC, 60, 60);
+      violationC = Math.max(violationC, host.coolantNowC + (predictions[base + COOLANT60] ?? 0) - limit);
+    }
+    if (!leastViolation || violationC < leastViolation.violationC || (violationC === leastViolation.violationC && coolingW(k) > coolingW(leastViolation.index))) {
       leastViolation = { index: k, violationC };
     }
-    const isPrevious = host.previousPct !== undefined && Math.abs(pct - host.previousPct) < 1e-6;
-    const moveW = host.previousPct === undefined ? 0 : tuning.smoothnessWPerPct * Math.abs(pct - host.previousPct);
-    const cost = fanPowerW(tuning.energy, pct) + tuning.energy.leakageWeight * leakageW(tuning.energy, host.cpuNowC + (predictions[base + CPU60] ?? 0)) + moveW;
+    const samePump = pumpPct === undefined || (host.previousPumpPct !== undefined && Math.abs(pumpPct - host.previousPumpPct) < 1e-6);
+    const isPrevious = host.previousPct !== undefined && Math.abs(pct - host.previousPct) < 1e-6 && samePump;
+    const pumpMovePct = pumpPct === undefined || host.previousPumpPct === undefined ? 0 : Math.abs(pumpPct - host.previousPumpPct);
+    const moveW = host.previousPct === undefined ? 0 : tuning.smoothnessWPerPct * (Math.abs(pct - host.previousPct) + pumpMovePct);
+    const cost = fanPowerW(tuning.energy, pct) + pumpPowerW(tuning.energy, pumpPct) + tuning.energy.leakageWeight * leakageW(tuning.energy, host.cpuNowC + (predictions[base + CPU60] ?? 0)) + moveW;
     scored.push({ index: k, violationC, cost });
     if (violationC > (isPrevious ? tuning.holdToleranceC : 0)) return;
     if (isPrevious) previous = { index: k, cost };
@@ -159,7 +190,7 @@ export function chooseFanPct(
   if (previous) {
     const challenged = best !== undefined && previous.cost - best.cost >= tuning.switchThresholdW;
     challengerRounds = challenged ? (host.challengerRounds ?? 0) + 1 : 0;
-    const sign = best !== undefined ? Math.sign((candidatesPct[best.index] ?? 0) - (host.previousPct ?? 0)) : 0;
+    const sign = best !== undefined ? Math.sign(coolingW(best.index) - (previousCoolingW ?? 0)) : 0;
     // Before any move the direction is unknown: every move counts as a reversal.
     const reversal = sign !== 0 && sign !== (host.lastMoveSign ?? 0);
     const blockedRounds = tuning.holdReversalsOnly && !reversal ? 1 : Math.max(1, tuning.holdRounds);
@@ -167,11 +198,13 @@ export function chooseFanPct(
     else challengerRounds = 0;
   }
   const index = chosen?.index ?? cheapestNearLeastViolation(scored, leastViolation, tuning.infeasibleSlackC) ?? candidatesPct.length - 1;
-  const base = offset + index * N_OUTPUTS;
+  const base = offset + index * nOutputs;
   const fanPct = candidatesPct[index] ?? 100;
-  const moveSign = host.previousPct === undefined ? 0 : Math.sign(fanPct - host.previousPct);
+  const pumpPct = pumpAt(index);
+  const moveSign = previousCoolingW === undefined ? 0 : Math.sign(coolingW(index) - previousCoolingW);
   return {
     fanPct,
+    ...(pumpPct !== undefined ? { pumpPct } : {}),
     index,
     predictedCpuC: CPU_OUTPUTS.map((o) => host.cpuNowC + (predictions[base + o] ?? 0)),
     feasible: chosen !== undefined,

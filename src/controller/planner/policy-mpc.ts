@@ -1,5 +1,6 @@
-import { HISTORY_PERIODS, N_LOAD, N_OUTPUTS, N_STATE, nowValues, OUTPUTS, writeStateFeatures } from "../model/feature-spec.js";
+import { HISTORY_PERIODS, N_LOAD, nowValues, OUTPUTS } from "../model/feature-spec.js";
 import { HostHistory } from "../model/host-history.js";
+import { AIR_LAYOUT, type CoolingKind, type ModelLayout } from "../model/model-layout.js";
 import { sampleFromView } from "../model/thermal-sample.js";
 import type { HostView, SetpointProposal } from "../types.js";
 import { CoolfleetError, ErrorCode } from "../../core/errors.js";
@@ -12,10 +13,15 @@ import { PredictionErrorTracker } from "./policy-mpc-error.js";
 import { objectiveFor, type PlannerInput, type PlanningPolicy } from "./policy.js";
 import { controlsFans, controlsPump, DEFAULT_LEASE_PERIODS, leaseTtlMs, setpointsFor } from "./proposal.js";
 
-/** What MPC needs of a thermal model: one batched prediction for N hosts × K held fan levels (ThermalMlp does it). */
+/** What MPC needs of a thermal model: one batched prediction for N hosts × K held levels (ThermalMlp does it). */
 export interface ThermalPredictor {
-  /** Returns [N × K × N_OUTPUTS] changes from each host's "now" values, host-major. */
-  predictGrid(state: Float32Array, load: Float32Array, candidateFanPcts: readonly number[]): Float32Array;
+  /** Its inputs and outputs (absent = the air layout). */
+  readonly layout?: ModelLayout;
+  /**
+   * Returns [N × K × outputs] changes from each host's "now" values, host-major; with the liquid layout each
+   * candidate is a fan level and the pump level at the same index.
+   */
+  predictGrid(state: Float32Array, load: Float32Array, candidateFanPcts: readonly number[], candidatePumpPcts?: readonly number[]): Float32Array;
 }
 
 export interface MpcPolicyOptions {
@@ -23,6 +29,17 @@ export interface MpcPolicyOptions {
   planPeriodMs: number;
   /** Candidate fan levels are this far apart, between the host's bounds. */
   candidateStepPct?: number;
+  /**
+   * The model for liquid-cooled hosts (a controllable pump), with the pump and coolant in its layout. Without one
+   * those hosts are planned by B2.
+   */
+  liquidModel?: ThermalPredictor | undefined;
+  /** Liquid-cooled hosts: fan × pump candidates, fans this far apart … */
+  liquidFanStepPct?: number;
+  /** … and the pump this far apart. */
+  pumpStepPct?: number;
+  /** Predicted coolant readings must stay this far below their (objective-adjusted) targets. */
+  coolantMarginC?: number;
   /** Predicted CPU readings must stay this far below their (objective-adjusted) targets. */
   cpuMarginC?: number;
   driveMarginC?: number;
@@ -49,16 +66,20 @@ export interface MpcPolicyOptions {
   log?: (message: string) => void;
 }
 
-/** Defaults for the PowerEdge class of the reference (6 × 12 W fans; 2 × 26 W leakage at 85 °C, ×2 per 19 K). */
-export const MPC_DEFAULT_ENERGY: Readonly<MpcEnergyModel> = Object.freeze({ fanMaxPowerW: 72, leakageAt85W: 52, leakageDoublingK: 19, leakageWeight: 1 });
+/** Defaults for the PowerEdge class of the reference (6 × 12 W fans; 18 W pump; 2 × 26 W leakage at 85 °C, ×2 per 19 K). */
+export const MPC_DEFAULT_ENERGY: Readonly<MpcEnergyModel> = Object.freeze({ fanMaxPowerW: 72, pumpMaxPowerW: 18, leakageAt85W: 52, leakageDoublingK: 19, leakageWeight: 1 });
 
-/** Why a host is planned by B2 instead of the model. */
-export type MpcFallbackReason = "cold-start" | "warm-up" | "liquid" | "prediction-error";
+/**
+ * Why a host is planned by B2 instead of the model: no model for its kind of cooling yet (cold start), its first
+ * minute, fans it may not command, or a live prediction error past the threshold.
+ */
+export type MpcFallbackReason = "cold-start" | "warm-up" | "fans-not-controlled" | "prediction-error";
 
 interface ModelHost {
   host: HostView;
   memory: HostMemory;
   objective: HostObjective;
+  kind: CoolingKind;
   /** Predicted only to score the model (the host is on B2): no proposal from MPC. */
   shadow: boolean;
 }
@@ -66,6 +87,7 @@ interface ModelHost {
 interface HostMemory {
   history: HostHistory;
   lastPct: number | undefined;
+  lastPumpPct: number | undefined;
   /** Rounds in a row a cheaper level has beaten lastPct (move blocking). */
   challengerRounds: number;
   lastMoveSign: number;
@@ -76,10 +98,12 @@ interface HostMemory {
  * Model-predictive control: every round, for all hosts at once, the thermal model predicts the CPU and drive
  * readings over 10/30/60 s (drives 60/300 s) for a grid of candidate fan levels held from the next period, and each
  * host gets the level with the least fan + leakage watts (plus a smoothness penalty) whose predictions stay within
- * every limit less a margin. Objectives: energy (targets as given), headroom (targets lowered), feed-forward (the
+ * every limit less a margin. Liquid-cooled hosts have their own model (pump and coolant too) and a fan × pump grid,
+ * and pay pump watts as well. Objectives: energy (targets as given), headroom (targets lowered), feed-forward (the
  * load is extrapolated along its rise), drives (drive targets lowered); Error hosts are not planned (Planner).
- * B2 plans the hosts the model cannot: no model yet (cold start), the first minute of a host (its history fills),
- * liquid-cooled hosts (the model knows fans only), and hosts whose live prediction error grew past a threshold.
+ * B2 plans the hosts the model cannot: no model for their kind of cooling yet (cold start), the first minute of a
+ * host (its history fills), fans the controller may not command, and hosts whose live prediction error grew past a
+ * threshold.
  */
 export class MpcPolicy implements PlanningPolicy {
   readonly id = "mpc";
@@ -89,6 +113,11 @@ export class MpcPolicy implements PlanningPolicy {
   private readonly onB2 = new Map<string, MpcFallbackReason>();
   private readonly tuning: ChoiceTuning;
   private readonly stepPct: number;
+  private readonly liquidFanStepPct: number;
+  private readonly pumpStepPct: number;
+  private readonly coolantMarginC: number;
+  private liquidModel: ThermalPredictor | undefined;
+  private warnedNoLiquidModel = false;
   private readonly cpuMarginC: number;
   private readonly driveMarginC: number;
   private readonly fallbackErrorC: number;
@@ -118,6 +147,16 @@ export class MpcPolicy implements PlanningPolicy {
       infeasibleSlackC: options.infeasibleSlackC ?? 0,
     };
     this.stepPct = options.candidateStepPct ?? 2.5;
+    this.liquidModel = options.liquidModel;
+    this.liquidFanStepPct = options.liquidFanStepPct ?? 5;
+    this.pumpStepPct = options.pumpStepPct ?? 10;
+    this.coolantMarginC = options.coolantMarginC ?? 1;
+    if (this.liquidModel && (this.liquidModel.layout?.kind ?? "air") !== "liquid") {
+      throw new CoolfleetError(ErrorCode.ConfigInvalid, "mpc liquidModel must be a model for liquid-cooled hosts (pump and coolant in its layout)");
+    }
+    if (model && (model.layout?.kind ?? "air") !== "air") {
+      throw new CoolfleetError(ErrorCode.ConfigInvalid, "mpc model must be a model for air-cooled hosts; pass a liquid model as liquidModel");
+    }
     this.cpuMarginC = options.cpuMarginC ?? 0.5;
     this.driveMarginC = options.driveMarginC ?? 1;
     this.fallbackErrorC = options.fallbackErrorC ?? 2.5;
@@ -139,6 +178,11 @@ export class MpcPolicy implements PlanningPolicy {
     this.model = model;
   }
 
+  /** The same for the model of liquid-cooled hosts. */
+  useLiquidModel(model: ThermalPredictor): void {
+    this.liquidModel = model;
+  }
+
   plan(input: PlannerInput): SetpointProposal[] {
     const modelHosts: ModelHost[] = [];
     const b2Hosts: HostView[] = [];
@@ -148,14 +192,19 @@ export class MpcPolicy implements PlanningPolicy {
       memory.history.push(sampleFromView(host));
       this.plannedPeriods++;
       const errorC = this.tracker.observe(host.hostId, input.nowMs, nowValues(memory.history).cpuC);
-      const reason = this.fallbackReason(host, memory, errorC);
+      const kind: CoolingKind = controlsPump(host.capabilities) ? "liquid" : "air";
+      const reason = this.fallbackReason(host, kind, memory, errorC);
       this.noteRoute(host.hostId, reason, errorC);
       if (reason) b2Hosts.push(host);
       // A host on B2 for its prediction error is still predicted (for the fan it actually runs), so it can recover.
-      if (!reason || reason === "prediction-error") modelHosts.push({ host, memory, objective: objectiveFor(input, host.hostId), shadow: reason !== undefined });
+      if (!reason || reason === "prediction-error") modelHosts.push({ host, memory, objective: objectiveFor(input, host.hostId), kind, shadow: reason !== undefined });
     }
     this.fallbackPeriods += b2Hosts.length;
-    const proposals = this.model && modelHosts.length > 0 ? this.planWithModel(this.model, input.nowMs, modelHosts) : [];
+    const proposals: SetpointProposal[] = [];
+    const airHosts = modelHosts.filter((h) => h.kind === "air");
+    const liquidHosts = modelHosts.filter((h) => h.kind === "liquid");
+    if (this.model && airHosts.length > 0) proposals.push(...this.planWithModel(this.model, input.nowMs, airHosts));
+    if (this.liquidModel && liquidHosts.length > 0) proposals.push(...this.planWithModel(this.liquidModel, input.nowMs, liquidHosts));
     if (b2Hosts.length > 0) proposals.push(...this.b2.plan({ ...input, hosts: b2Hosts }));
     return proposals;
   }
@@ -188,15 +237,20 @@ export class MpcPolicy implements PlanningPolicy {
   private memoryFor(hostId: string): HostMemory {
     let memory = this.memory.get(hostId);
     if (!memory) {
-      memory = { history: new HostHistory(HISTORY_PERIODS), lastPct: undefined, challengerRounds: 0, lastMoveSign: 0, errorFallback: false };
+      memory = { history: new HostHistory(HISTORY_PERIODS), lastPct: undefined, lastPumpPct: undefined, challengerRounds: 0, lastMoveSign: 0, errorFallback: false };
       this.memory.set(hostId, memory);
     }
     return memory;
   }
 
-  private fallbackReason(host: HostView, memory: HostMemory, errorC: number | undefined): MpcFallbackReason | undefined {
-    if (!this.model) return "cold-start";
-    if (controlsPump(host.capabilities) || !controlsFans(host.capabilities)) return "liquid";
+  private fallbackReason(host: HostView, kind: CoolingKind, memory: HostMemory, errorC: number | undefined): MpcFallbackReason | undefined {
+    if (kind === "liquid" && !this.liquidModel) {
+      if (this.model && !this.warnedNoLiquidModel) this.log("mpc: no thermal model for liquid-cooled hosts yet (cold start): they are planned by B2");
+      this.warnedNoLiquidModel = true;
+      return "cold-start";
+    }
+    if (kind === "air" && !this.model) return "cold-start";
+    if (!controlsFans(host.capabilities)) return "fans-not-controlled";
     if (memory.history.length < HISTORY_PERIODS) return "warm-up";
     // Hysteresis: out above fallbackErrorC, back only below recoverErrorC.
     if (errorC !== undefined) {
@@ -223,21 +277,29 @@ export class MpcPolicy implements PlanningPolicy {
     }
   }
 
+  /** One batched prediction and a choice per host, for hosts of one kind of cooling (the model's). */
   private planWithModel(model: ThermalPredictor, nowMs: number, hosts: readonly ModelHost[]): SetpointProposal[] {
+    const layout = model.layout ?? AIR_LAYOUT;
+    const liquid = layout.kind === "liquid";
+    const nState = layout.state.length;
+    const nOutputs = layout.outputs.length;
     const n = hosts.length;
-    const state = new Float32Array(n * N_STATE);
+    const state = new Float32Array(n * nState);
     const load = new Float32Array(n * N_LOAD);
-    let lowPct = 100;
-    let highPct = 0;
+    const bounds = { fanLow: 100, fanHigh: 0, pumpLow: 100, pumpHigh: 0 };
     hosts.forEach(({ host, memory, objective }, i) => {
-      writeStateFeatures(memory.history, state, i * N_STATE);
+      layout.writeState(memory.history, state, i * nState);
       load.set(loadForecast(memory.history, objective), i * N_LOAD);
-      lowPct = Math.min(lowPct, host.capabilities?.fans.minPct ?? 0);
-      highPct = Math.max(highPct, host.capabilities?.fans.maxPct ?? 100);
+      bounds.fanLow = Math.min(bounds.fanLow, host.capabilities?.fans.minPct ?? 0);
+      bounds.fanHigh = Math.max(bounds.fanHigh, host.capabilities?.fans.maxPct ?? 100);
+      bounds.pumpLow = Math.min(bounds.pumpLow, host.capabilities?.pump?.minPct ?? 0);
+      bounds.pumpHigh = Math.max(bounds.pumpHigh, host.capabilities?.pump?.maxPct ?? 100);
     });
-    const candidates = candidateGrid(lowPct, highPct, this.stepPct);
+    const { candidates, pumps } = liquid
+      ? pairGrid(candidateGrid(bounds.fanLow, bounds.fanHigh, this.liquidFanStepPct), candidateGrid(bounds.pumpLow, bounds.pumpHigh, this.pumpStepPct))
+      : { candidates: candidateGrid(bounds.fanLow, bounds.fanHigh, this.stepPct), pumps: undefined };
     // One batched call for the whole round: N hosts × K candidates.
-    const predictions = model.predictGrid(state, load, candidates);
+    const predictions = model.predictGrid(state, load, candidates, pumps);
     const proposals: SetpointProposal[] = [];
     // The 10 s prediction is centred on t + 10; the host's "now" (a three-period mean) is centred there one period later.
     const dueMs = nowMs + 11 * this.options.planPeriodMs;
@@ -245,9 +307,10 @@ export class MpcPolicy implements PlanningPolicy {
       const now = nowValues(memory.history);
       const caps = host.capabilities;
       if (shadow) {
-        const k = nearestIndex(candidates, host.fanPct ?? 100);
-        this.tracker.record(host.hostId, dueMs, now.cpuC + (predictions[(i * candidates.length + k) * N_OUTPUTS + CPU10] ?? Number.NaN));
+        const k = nearestIndex(candidates, pumps, host.fanPct ?? 100, host.pumpPct ?? 100);
+        this.tracker.record(host.hostId, dueMs, now.cpuC + (predictions[(i * candidates.length + k) * nOutputs + CPU10] ?? Number.NaN));
         memory.lastPct = undefined;
+        memory.lastPumpPct = undefined;
         memory.challengerRounds = 0;
         memory.lastMoveSign = 0;
         return;
@@ -255,7 +318,7 @@ export class MpcPolicy implements PlanningPolicy {
       const choice = chooseFanPct(
         candidates,
         predictions,
-        i * candidates.length * N_OUTPUTS,
+        i * candidates.length * nOutputs,
         {
           cpuNowC: now.cpuC,
           driveNowC: now.driveC,
@@ -266,14 +329,26 @@ export class MpcPolicy implements PlanningPolicy {
           lastMoveSign: memory.lastMoveSign,
           minPct: caps?.fans.minPct ?? 0,
           maxPct: caps?.fans.maxPct ?? 100,
+          ...(liquid
+            ? {
+                previousPumpPct: memory.lastPumpPct,
+                pumpMinPct: caps?.pump?.minPct ?? 0,
+                pumpMaxPct: caps?.pump?.maxPct ?? 100,
+                coolantNowC: memory.history.mean("coolantC", 0, 2),
+                coolantLimitC: limitC(host, "coolant", objective) - this.coolantMarginC,
+              }
+            : {}),
         },
         this.tuning,
+        pumps,
+        nOutputs,
       );
       memory.lastPct = choice.fanPct;
+      memory.lastPumpPct = choice.pumpPct;
       memory.challengerRounds = choice.challengerRounds;
       memory.lastMoveSign = choice.lastMoveSign;
       this.tracker.record(host.hostId, dueMs, choice.predictedCpuC[0] ?? Number.NaN);
-      const setpoints = setpointsFor(caps, choice.fanPct, undefined);
+      const setpoints = setpointsFor(caps, choice.fanPct, choice.pumpPct);
       if (setpoints) proposals.push({ hostId: host.hostId, setpoints, ttlMs: leaseTtlMs(host, this.leasePeriods) });
     });
     return proposals;
@@ -282,12 +357,30 @@ export class MpcPolicy implements PlanningPolicy {
 
 const CPU10 = OUTPUTS.indexOf("cpuIn10C");
 
-function nearestIndex(values: readonly number[], x: number): number {
+/** The candidate nearest to what a host runs (fan, and pump when the candidates have one). */
+function nearestIndex(fans: readonly number[], pumps: readonly number[] | undefined, fanPct: number, pumpPct: number): number {
   let best = 0;
-  values.forEach((v, i) => {
-    if (Math.abs(v - x) < Math.abs((values[best] ?? Infinity) - x)) best = i;
+  let bestD = Infinity;
+  fans.forEach((f, i) => {
+    const d = Math.abs(f - fanPct) + (pumps ? Math.abs((pumps[i] ?? 0) - pumpPct) : 0);
+    if (d < bestD) {
+      best = i;
+      bestD = d;
+    }
   });
   return best;
+}
+
+/** Every fan level with every pump level: aligned lists, fan-major. */
+function pairGrid(fans: readonly number[], pumps: readonly number[]): { candidates: number[]; pumps: number[] } {
+  const out = { candidates: [] as number[], pumps: [] as number[] };
+  for (const f of fans) {
+    for (const p of pumps) {
+      out.candidates.push(f);
+      out.pumps.push(p);
+    }
+  }
+  return out;
 }
 
 /** Levels from low to high (both included) every stepPct. */
@@ -311,7 +404,7 @@ function loadForecast(h: HostHistory, objective: HostObjective): number[] {
 }
 
 /** The lowest objective-adjusted target of the host's trusted sensors in a role; +∞ without one. */
-function limitC(host: HostView, role: "cpu" | "drive", objective: HostObjective): number {
+function limitC(host: HostView, role: "cpu" | "drive" | "coolant", objective: HostObjective): number {
   let limit = Number.POSITIVE_INFINITY;
   for (const t of host.temperatures) if (t.role === role && isTrusted(t)) limit = Math.min(limit, effectiveTargetC(t, objective));
   return limit;
