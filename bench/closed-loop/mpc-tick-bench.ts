@@ -1,14 +1,27 @@
 import { selectTfBackend } from "../../src/controller/model/backend.js";
-import { ModelRegistry } from "../../src/controller/model/model-registry.js";
+import { liquidRegistryDir, ModelRegistry } from "../../src/controller/model/model-registry.js";
 import { N_LOAD, N_STATE } from "../../src/controller/model/feature-spec.js";
+import { LIQUID_LAYOUT } from "../../src/controller/model/model-layout.js";
 import { ENERGY_OBJECTIVE } from "../../src/controller/planner/objective.js";
 import { candidateGrid, MpcPolicy } from "../../src/controller/planner/policy-mpc.js";
 import type { HostView } from "../../src/controller/types.js";
 
 /**
- * One MPC planning tick for a large fleet: `node dist/bench/closed-loop/mpc-tick-bench.js [hosts] [model dir]`.
- * Every host has a full minute of history (so the model plans all of them, none is on B2), then 50 ticks are timed.
+ * One MPC planning tick for a large fleet: `node dist/bench/closed-loop/mpc-tick-bench.js [hosts] [model dir]
+ * [liquid share]`. Every host has a full minute of history (so the models plan all of them, none is on B2), then
+ * 50 ticks are timed. With a liquid share > 0 that fraction of the hosts is liquid-cooled (fan × pump grid on the
+ * model in `<dir>/liquid`).
  */
+function liquidView(i: number, round: number): HostView {
+  const air = view(i, round);
+  return {
+    ...air,
+    capabilities: { fans: { channels: 6, tier: "full", minPct: 15, maxPct: 100 }, pump: { channels: 1, tier: "full", minPct: 30, maxPct: 100 }, maxLeaseMs: 30_000 },
+    temperatures: [...air.temperatures, { id: "coolant", role: "coolant", tempC: 36, quality: "ok", targetC: 45, criticalC: 55, required: false }],
+    pumpPct: 50,
+  };
+}
+
 function view(i: number, round: number): HostView {
   // Hosts differ; each holds still, so the model's live error stays small and it plans every one of them.
   const util = 50 + 45 * Math.sin(i * 0.7);
@@ -39,14 +52,18 @@ const percentile = (values: number[], p: number): number => [...values].sort((a,
 async function main(): Promise<void> {
   const hosts = Number(process.argv[2] ?? 1000);
   const dir = process.argv[3] ?? "bench-results/models";
+  const liquidShare = Number(process.argv[4] ?? 0);
+  const liquidHosts = Math.round(hosts * liquidShare);
   const backend = await selectTfBackend();
-  const loaded = new ModelRegistry(dir).current();
+  const loaded = new ModelRegistry(dir, "air").current();
   if (!loaded) throw new Error(`no promoted model in ${dir}: run coolfleet model train --sim --out ${dir}`);
-  const policy = new MpcPolicy(loaded.model, { planPeriodMs: 1000 });
+  const liquid = liquidHosts > 0 ? new ModelRegistry(liquidRegistryDir(dir), "liquid").current() : undefined;
+  if (liquidHosts > 0 && !liquid) throw new Error(`no promoted liquid model in ${liquidRegistryDir(dir)}: run coolfleet model train --sim --cooling liquid --out ${dir}`);
+  const policy = new MpcPolicy(loaded.model, { planPeriodMs: 1000, liquidModel: liquid?.model });
   const objectives = new Map<string, typeof ENERGY_OBJECTIVE>();
   const tickMs: number[] = [];
   for (let round = 0; round < 61 + 50; round++) {
-    const views = Array.from({ length: hosts }, (_, i) => view(i, round));
+    const views = Array.from({ length: hosts }, (_, i) => (i < liquidHosts ? liquidView(i, round) : view(i, round)));
     const t0 = performance.now();
     policy.plan({ nowMs: round * 1000, hosts: views, objectives });
     if (round >= 61) tickMs.push(performance.now() - t0);
@@ -58,10 +75,24 @@ async function main(): Promise<void> {
     loaded.model.predictGrid(new Float32Array(hosts * N_STATE).fill(0.5), new Float32Array(hosts * N_LOAD).fill(50), candidates);
     gridMs.push(performance.now() - t0);
   }
+  let liquidLine = "";
+  if (liquid) {
+    const fans = candidateGrid(15, 100, 5).flatMap((f) => candidateGrid(30, 100, 10).map(() => f));
+    const pumps = candidateGrid(15, 100, 5).flatMap(() => candidateGrid(30, 100, 10));
+    const liquidMs: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      liquid.model.predictGrid(new Float32Array(liquidHosts * LIQUID_LAYOUT.state.length).fill(0.5), new Float32Array(liquidHosts * N_LOAD).fill(50), fans, pumps);
+      liquidMs.push(performance.now() - t0);
+    }
+    const p50 = percentile(liquidMs, 50);
+    liquidLine = `liquid model ${liquid.version} call alone: ${liquidHosts} hosts × ${fans.length} fan × pump candidates, p50 ${p50.toFixed(1)} ms = ${((p50 / liquidHosts) * 1000).toFixed(1)} µs per host\n`;
+  }
   process.stdout.write(
     `backend ${backend}, model ${loaded.version} (hidden ${loaded.model.hidden}), ${hosts} hosts × ${candidates.length} candidates\n` +
-      `planner tick: p50 ${percentile(tickMs, 50).toFixed(1)} ms, p99 ${percentile(tickMs, 99).toFixed(1)} ms, max ${Math.max(...tickMs).toFixed(1)} ms (${hosts} hosts; share of host-periods on B2 over the whole run incl. the warm-up minute: ${policy.fallbackShare().toFixed(3)})\n` +
-      `model call alone: p50 ${percentile(gridMs, 50).toFixed(1)} ms = ${((percentile(gridMs, 50) / hosts) * 1000).toFixed(1)} µs per host (${candidates.length} candidates each)\n`,
+      `planner tick: p50 ${percentile(tickMs, 50).toFixed(1)} ms, p99 ${percentile(tickMs, 99).toFixed(1)} ms, max ${Math.max(...tickMs).toFixed(1)} ms (${hosts} hosts, ${liquidHosts} liquid-cooled; share of host-periods on B2 over the whole run incl. the warm-up minute: ${policy.fallbackShare().toFixed(3)})\n` +
+      `model call alone: p50 ${percentile(gridMs, 50).toFixed(1)} ms = ${((percentile(gridMs, 50) / hosts) * 1000).toFixed(1)} µs per host (${candidates.length} candidates each)\n` +
+      liquidLine,
   );
 }
 

@@ -139,6 +139,24 @@ describe("MPC on liquid-cooled hosts: fan × pump candidates", () => {
     expect(chooseFanPct(downward.fans, downPredictions, 0, host, noLeakage, downward.pumps, N_OUT)).toMatchObject({ fanPct: 15, pumpPct: 30 });
   });
 
+  it("lets a coolant limit no pair can meet (warm facility water) not steer the choice, and meets it when a pair can", () => {
+    const grid = pairs(candidateGrid(15, 100, 5), candidateGrid(30, 100, 10));
+    const model = new FakeLiquidModel(30, 0.4, 4);
+    const predictions = model.predictGrid(new Float32Array(LIQUID_LAYOUT.state.length), new Float32Array(4), grid.fans, grid.pumps);
+    // Fans do nothing for the coolant in the plant, but a model's noise says they do, a little.
+    grid.fans.forEach((fan, k) => (predictions[k * N_OUT + COOLANT] = (predictions[k * N_OUT + COOLANT] ?? 0) - 0.001 * fan));
+    const host = { cpuNowC: 70, driveNowC: 50, cpuLimitC: 88.5, driveLimitC: 61, previousPct: undefined, minPct: 15, maxPct: 100, pumpMinPct: 30, pumpMaxPct: 100 };
+    const withoutCoolant = chooseFanPct(grid.fans, predictions, 0, host, TUNING, grid.pumps, N_OUT);
+    // 48 °C in the loop against a 44 °C limit: the best pair still predicts 48 + 4 − 5 − 0.1 > 44.
+    const warmWater = chooseFanPct(grid.fans, predictions, 0, { ...host, coolantNowC: 48, coolantLimitC: 44 }, TUNING, grid.pumps, N_OUT);
+    expect(warmWater).toMatchObject({ fanPct: withoutCoolant.fanPct, pumpPct: withoutCoolant.pumpPct, feasible: true });
+    expect(warmWater.fanPct).toBeLessThan(100);
+    // Within reach (41.5 °C now: pump ≥ 50 % keeps it), the limit binds again.
+    const reachable = chooseFanPct(grid.fans, predictions, 0, { ...host, coolantNowC: 41.5, coolantLimitC: 44 }, TUNING, grid.pumps, N_OUT);
+    expect(reachable.pumpPct).toBeGreaterThanOrEqual(50);
+    expect(41.5 + (predictions[reachable.index * N_OUT + COOLANT] ?? 0)).toBeLessThanOrEqual(44);
+  });
+
   it("plans liquid hosts on the liquid model and air hosts on the air model, each with its own batched call", () => {
     const air = { layout: undefined, calls: 0, predictGrid(state: Float32Array, load: Float32Array, fans: readonly number[], pumps?: readonly number[]) {
       this.calls++;

@@ -141,17 +141,27 @@ export function chooseFanPct(
   nOutputs: number = N_OUTPUTS,
 ): HostChoice {
   const pumpAt = (k: number): number | undefined => candidatesPumpPct?.[k];
+  const inBounds = (k: number): boolean => {
+    const pct = candidatesPct[k] ?? Number.NaN;
+    const pumpPct = pumpAt(k);
+    if (!(pct >= host.minPct - 1e-9 && pct <= host.maxPct + 1e-9)) return false;
+    return pumpPct === undefined || (pumpPct >= (host.pumpMinPct ?? 0) - 1e-9 && pumpPct <= (host.pumpMaxPct ?? 100) + 1e-9);
+  };
   // Cooling power orders the candidates where "higher" is needed (ties, move direction): the fan level alone on air.
   const coolingW = (k: number): number => fanPowerW(tuning.energy, candidatesPct[k] ?? 100) + pumpPowerW(tuning.energy, pumpAt(k));
   const previousCoolingW = host.previousPct === undefined ? undefined : fanPowerW(tuning.energy, host.previousPct) + pumpPowerW(tuning.energy, candidatesPumpPct ? host.previousPumpPct : undefined);
+  // The coolant limit: a loop running warm because the facility water is warm cannot be cooled by any fan or pump
+  // level; when no candidate is predicted to meet it, it does not steer the choice (model noise would, at random).
+  const coolantLimit = candidatesPumpPct && host.coolantNowC !== undefined && Number.isFinite(host.coolantNowC) && host.coolantLimitC !== undefined ? limitAtC(host.coolantLimitC, host.coolantNowC, 60, 60) : undefined;
+  const coolantViolationC = (k: number): number => (coolantLimit === undefined ? 0 : (host.coolantNowC ?? 0) + (predictions[offset + k * nOutputs + COOLANT60] ?? 0) - coolantLimit);
+  const coolantReachable = coolantLimit !== undefined && candidatesPct.some((pct, k) => inBounds(k) && coolantViolationC(k) <= 0);
   let best: { index: number; cost: number } | undefined;
   let leastViolation: { index: number; violationC: number } | undefined;
   let previous: { index: number; cost: number } | undefined;
   const scored: { index: number; violationC: number; cost: number }[] = [];
   candidatesPct.forEach((pct, k) => {
-    if (pct < host.minPct - 1e-9 || pct > host.maxPct + 1e-9) return;
+    if (!inBounds(k)) return;
     const pumpPct = pumpAt(k);
-    if (pumpPct !== undefined && (pumpPct < (host.pumpMinPct ?? 0) - 1e-9 || pumpPct > (host.pumpMaxPct ?? 100) + 1e-9)) return;
     const base = offset + k * nOutputs;
     let violationC = 0;
     CPU_OUTPUTS.forEach((o, i) => {
@@ -166,10 +176,7 @@ export function chooseFanPct(
         violationC = Math.max(violationC, host.driveNowC + (predictions[base + o] ?? 0) - limit);
       });
     }
-    if (pumpPct !== undefined && host.coolantNowC !== undefined && Number.isFinite(host.coolantNowC) && host.coolantLimitC !== undefined) {
-      const limit = limitAtC(host.coolantLimitC, host.coolantNowC, 60, 60);
-      violationC = Math.max(violationC, host.coolantNowC + (predictions[base + COOLANT60] ?? 0) - limit);
-    }
+    if (coolantReachable) violationC = Math.max(violationC, coolantViolationC(k));
     if (!leastViolation || violationC < leastViolation.violationC || (violationC === leastViolation.violationC && coolingW(k) > coolingW(leastViolation.index))) {
       leastViolation = { index: k, violationC };
     }
