@@ -5,7 +5,7 @@ import type { ObjectiveMode } from "./bench-controller-host.js";
 import { runClosedLoop } from "./engine.js";
 import { createBenchMpc } from "./mpc-factory.js";
 import { baselineFactories, type PolicyFactory } from "./policies.js";
-import { benchScenario, TRAINING_WORKLOADS } from "./scenarios.js";
+import { benchScenario, TRAINING_WORKLOADS, withW9Faults } from "./scenarios.js";
 
 /** One setting's sums over the training workloads (per host). */
 interface TrainingTotals {
@@ -15,14 +15,19 @@ interface TrainingTotals {
   throttleS: number;
   aboveTargetS: number;
   overshootC: number;
+  /** Max overshoot over hosts that can hold their target at full fan. */
+  overshootControllableC: number;
 }
 
 const BUDGET = { hosts: 6, seed: 1001 };
 /** Energies within this fraction of the least are a tie (the seed-to-seed noise; the same rule as B2's gains). */
 const ENERGY_TIE = 0.002;
 
-function trainingTotals(make: PolicyFactory, mode: ObjectiveMode): TrainingTotals {
-  const runs = TRAINING_WORKLOADS.map((id) => runClosedLoop({ policy: make(), scenario: benchScenario(id), seed: BUDGET.seed, hosts: BUDGET.hosts, objectiveMode: mode }).metrics);
+function trainingTotals(make: PolicyFactory, mode: ObjectiveMode, faults = false): TrainingTotals {
+  const runs = TRAINING_WORKLOADS.map((id) => {
+    const scenario = faults ? withW9Faults(benchScenario(id)) : benchScenario(id);
+    return runClosedLoop({ policy: make(), scenario, seed: BUDGET.seed, hosts: BUDGET.hosts, objectiveMode: mode }).metrics;
+  });
   const sum = (f: (m: (typeof runs)[number]) => number): number => runs.reduce((a, m) => a + f(m), 0);
   return {
     totalJ: sum((m) => m.totalEnergyJ),
@@ -31,11 +36,12 @@ function trainingTotals(make: PolicyFactory, mode: ObjectiveMode): TrainingTotal
     throttleS: sum((m) => m.throttleS),
     aboveTargetS: sum((m) => m.aboveTargetS),
     overshootC: Math.max(...runs.map((m) => m.maxOvershootC)),
+    overshootControllableC: Math.max(...runs.map((m) => m.maxOvershootControllableC)),
   };
 }
 
 function describe(r: TrainingTotals): string {
-  return `total ${(r.totalJ / 3600).toFixed(1)} Wh, cooling ${(r.coolingJ / 3600).toFixed(2)} Wh, TV ${r.tv.toFixed(0)} %, >target ${r.aboveTargetS.toFixed(0)} s, throttle ${r.throttleS.toFixed(0)} s, overshoot ${r.overshootC.toFixed(1)} °C`;
+  return `total ${(r.totalJ / 3600).toFixed(1)} Wh, cooling ${(r.coolingJ / 3600).toFixed(2)} Wh, TV ${r.tv.toFixed(0)} %, >target ${r.aboveTargetS.toFixed(0)} s, throttle ${r.throttleS.toFixed(0)} s, overshoot ${r.overshootC.toFixed(1)} °C (controllable ${r.overshootControllableC.toFixed(1)} °C)`;
 }
 
 /** The margins grid (how margin 0.5 °C, switch 1 W, smoothness 0.2 W/% were chosen). */
@@ -60,6 +66,11 @@ function slackGrid(): Partial<MpcPolicyOptions>[] {
   return [0, 0.25, 0.5, 1, 2].map((infeasibleSlackC) => ({ ...CHOSEN_HOLD, infeasibleSlackC }));
 }
 
+/** Probation lengths (scored predictions before the model may command a host), on the chosen hold. */
+function probationGrid(): Partial<MpcPolicyOptions>[] {
+  return [0, 10, 20, 40].map((probationPredictions) => ({ ...CHOSEN_HOLD, probationPredictions }));
+}
+
 /** The hold chosen by the hold grid (docs/model.md). */
 const CHOSEN_HOLD: Partial<MpcPolicyOptions> = { cpuMarginC: 0.5, smoothnessWPerPct: 0.2, holdToleranceC: 0.5, switchThresholdW: 3, holdRounds: 30, holdReversalsOnly: true };
 
@@ -71,6 +82,9 @@ const CHOSEN_HOLD: Partial<MpcPolicyOptions> = { cpuMarginC: 0.5, smoothnessWPer
  * - hold (default): among settings with no throttling, overshoot ≤ 2 °C and no more time above target than without a
  *   hold (the first grid point), and whose whole-server energy is within 0.2 % of the least, the least fan movement.
  * - slack: the same rule, over what to do when no level meets the limits (on the chosen hold).
+ * - probation: each setting also on the training workloads with W9's faults injected; the least overshoot (over hosts
+ *   that can hold their target) there, ties within 0.2 °C to the least whole-server energy without faults, among
+ *   settings whose energy without faults is within 0.2 % of no probation's.
  */
 async function main(): Promise<void> {
   const [modelDir = "bench-results/models", tuningFile = "bench-results/closed-loop/baseline-tuning.json", modeArg = "state", gridArg = "hold"] = process.argv.slice(2);
@@ -78,6 +92,10 @@ async function main(): Promise<void> {
   const tuning = JSON.parse(readFileSync(tuningFile, "utf8")) as BaselineTuning;
   const b1 = trainingTotals(baselineFactories(tuning, 1000).b1, mode);
   process.stdout.write(`b1 (training, ${mode}): ${describe(b1)}\n`);
+  if (gridArg === "probation") {
+    await chooseProbation(modelDir, tuning, mode);
+    return;
+  }
   const grid = gridArg === "margins" ? marginsGrid() : gridArg === "slack" ? slackGrid() : holdGrid();
   const results: { options: Partial<MpcPolicyOptions>; r: TrainingTotals }[] = [];
   for (const options of grid) {
@@ -97,6 +115,22 @@ async function main(): Promise<void> {
     chosen = ok.filter(({ r }) => r.totalJ <= leastJ * (1 + ENERGY_TIE)).sort((a, b) => a.r.tv - b.r.tv)[0];
   }
   process.stdout.write(`chosen: ${chosen ? `${JSON.stringify(chosen.options)}: ${describe(chosen.r)}` : "none met the rule"}\n`);
+}
+
+async function chooseProbation(modelDir: string, tuning: BaselineTuning, mode: ObjectiveMode): Promise<void> {
+  const results: { options: Partial<MpcPolicyOptions>; clean: TrainingTotals; faulted: TrainingTotals }[] = [];
+  for (const options of probationGrid()) {
+    const make = (await createBenchMpc(modelDir, () => undefined, options))(tuning);
+    const clean = trainingTotals(make, mode);
+    const faulted = trainingTotals(make, mode, true);
+    results.push({ options, clean, faulted });
+    process.stdout.write(`${JSON.stringify(options)}:\n  training: ${describe(clean)}\n  training + W9's faults: ${describe(faulted)}\n`);
+  }
+  const baseJ = results[0]?.clean.totalJ ?? Infinity;
+  const ok = results.filter(({ clean }) => clean.totalJ <= baseJ * (1 + ENERGY_TIE));
+  const least = Math.min(...ok.map(({ faulted }) => faulted.overshootControllableC));
+  const chosen = ok.filter(({ faulted }) => faulted.overshootControllableC <= least + 0.2).sort((a, b) => a.clean.totalJ - b.clean.totalJ)[0];
+  process.stdout.write(`chosen: ${chosen ? JSON.stringify(chosen.options) : "none met the rule"}\n`);
 }
 
 await main();

@@ -140,14 +140,33 @@ function faultScenario(durationS: number): BenchScenario {
         durationS,
         at: (t) => ({ cpuUtil: Math.min(1, Math.max(0, base + noise.at(t))), diskMBps: 20, inletC: 25 }),
       };
-      const faultAtS = 0.2 * durationS;
-      const dropAtS = 0.5 * durationS;
-      const faults: ScheduledFault[] = [
-        { kind: "fan-dead", atS: faultAtS, fan: 0 },
-        { kind: "pump-degraded", atS: faultAtS, fraction: 0.5 },
-        { kind: "sensor-dropout", atS: dropAtS, untilS: dropAtS + 120, sensor: "cpu0" },
-      ];
-      return { workload, faults };
+      return { workload, faults: w9Faults(durationS) };
+    },
+  };
+}
+
+/** W9's faults: at 20 % of the run fan 0 dies and the pump loses half its flow; at 50 % the CPU sensor drops out for 120 s. */
+function w9Faults(durationS: number): ScheduledFault[] {
+  const faultAtS = 0.2 * durationS;
+  const dropAtS = 0.5 * durationS;
+  return [
+    { kind: "fan-dead", atS: faultAtS, fan: 0 },
+    { kind: "pump-degraded", atS: faultAtS, fraction: 0.5 },
+    { kind: "sensor-dropout", atS: dropAtS, untilS: dropAtS + 120, sensor: "cpu0" },
+  ];
+}
+
+/**
+ * Another scenario with W9's fault schedule added (for choosing fault handling on the training workloads, whose
+ * loads differ from W9's steady 60–85 %).
+ */
+export function withW9Faults(scenario: BenchScenario): BenchScenario {
+  return {
+    name: `${scenario.name}+faults`,
+    durationS: scenario.durationS,
+    forHost: (i, runSeed) => {
+      const host = scenario.forHost(i, runSeed);
+      return { ...host, faults: [...host.faults, ...w9Faults(scenario.durationS)] };
     },
   };
 }

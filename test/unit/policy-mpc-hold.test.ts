@@ -159,10 +159,10 @@ describe("MPC policy with the hold", () => {
 
   it("keeps one level through prediction noise by default, and moves at once when the limit is at risk", () => {
     const free = new NoisyModel();
-    const noHold = planned(new MpcPolicy(free, { planPeriodMs: 1000, holdRounds: 1, switchThresholdW: 0.2, smoothnessWPerPct: 0 }), free, 40);
+    const noHold = planned(new MpcPolicy(free, { planPeriodMs: 1000, holdRounds: 1, switchThresholdW: 0.2, smoothnessWPerPct: 0, probationPredictions: 0 }), free, 40);
     expect(new Set(noHold).size).toBeGreaterThan(3);
     const model = new NoisyModel();
-    const fans = planned(new MpcPolicy(model, { planPeriodMs: 1000 }), model, 40, (r) => (r < 30 ? 5 : 50));
+    const fans = planned(new MpcPolicy(model, { planPeriodMs: 1000, probationPredictions: 0 }), model, 40, (r) => (r < 30 ? 5 : 50));
     const settled = fans.slice(1, 30);
     expect(new Set(settled).size).toBe(1);
     // From round 30 the load heats 40 °C more: the held level would pass the 89.5 °C limit, so the fans go up at once.

@@ -164,7 +164,7 @@ describe("MPC on liquid-cooled hosts: fan × pump candidates", () => {
       return new Float32Array((load.length / 4) * fans.length * OUTPUTS.length).fill(-5);
     } };
     const liquid = new FakeLiquidModel();
-    const policy = new MpcPolicy(air, { planPeriodMs: 1000, liquidModel: liquid, holdRounds: 1 });
+    const policy = new MpcPolicy(air, { planPeriodMs: 1000, liquidModel: liquid, holdRounds: 1, probationPredictions: 0 });
     let last = new Map<string, { fanPct?: number | undefined; pumpPct?: number | undefined }>();
     for (let r = 0; r < 70; r++) {
       const hosts = [airView("air-1", 70), liquidView("liq-1", 70, 38)];
@@ -183,7 +183,7 @@ describe("MPC on liquid-cooled hosts: fan × pump candidates", () => {
   it("without a liquid model plans liquid hosts with B2 (cold start) and says so once, while air hosts stay on the model", () => {
     const lines: string[] = [];
     const air = { predictGrid: (_s: Float32Array, load: Float32Array, fans: readonly number[]) => new Float32Array((load.length / 4) * fans.length * OUTPUTS.length) };
-    const policy = new MpcPolicy(air, { planPeriodMs: 1000, log: (l) => lines.push(l) });
+    const policy = new MpcPolicy(air, { planPeriodMs: 1000, probationPredictions: 0, log: (l) => lines.push(l) });
     for (let r = 0; r < 65; r++) {
       const hosts = [airView("air-1", 70), liquidView("liq-1", 70, 38)];
       const out = policy.plan({ nowMs: r * 1000, hosts, objectives: new Map(hosts.map((h) => [h.hostId, ENERGY_OBJECTIVE])) });

@@ -128,7 +128,7 @@ describe("MPC policy", () => {
   it("keeps the predicted CPU within target less its margin, and reacts to the headroom objective", () => {
     // A hot plant: from 70 °C the reading heads for 110 − 0.3·fan, so the limit, not leakage, sets the fan.
     const model = new FakeModel(40, 0.3);
-    const options = { planPeriodMs: 1000, cpuMarginC: 1.5 };
+    const options = { planPeriodMs: 1000, cpuMarginC: 1.5, probationPredictions: 0 };
     const energy = run(new MpcPolicy(model, options), () => [view("a", 70)], 70).get("a") ?? 0;
     expect(70 + 40 - 0.3 * energy).toBeLessThanOrEqual(88.5 + 1e-9);
     const headroom = run(new MpcPolicy(model, options), () => [view("a", 70)], 70, hostObjective("headroom", DEFAULT_OBJECTIVE_TUNING, 0)).get("a") ?? 0;
@@ -141,7 +141,7 @@ describe("MPC policy", () => {
     const model = new FakeModel();
     run(new MpcPolicy(model, { planPeriodMs: 1000 }), rising, 70);
     const persistence = model.lastLoad[2] ?? 0;
-    run(new MpcPolicy(model, { planPeriodMs: 1000 }), rising, 70, hostObjective("feedforward", DEFAULT_OBJECTIVE_TUNING, 30));
+    run(new MpcPolicy(model, { planPeriodMs: 1000, probationPredictions: 0 }), rising, 70, hostObjective("feedforward", DEFAULT_OBJECTIVE_TUNING, 30));
     expect(model.lastLoad[2] ?? 0).toBeGreaterThan(persistence + 10);
   });
 
@@ -158,7 +158,7 @@ describe("MPC policy", () => {
   it("hands a host to B2 when its live prediction error grows, flags and logs it, and takes it back once the model is right again", () => {
     const lines: string[] = [];
     const model = new FakeModel(0, 0, 0);
-    const policy = new MpcPolicy(model, { planPeriodMs: 1000, log: (l) => lines.push(l) });
+    const policy = new MpcPolicy(model, { planPeriodMs: 1000, probationPredictions: 0, log: (l) => lines.push(l) });
     // Temperatures hold still and the model says so: it plans.
     run(policy, () => [view("a", 80), view("b", 80)], 80);
     expect(policy.fallbackOf("a")).toBeUndefined();
@@ -174,6 +174,30 @@ describe("MPC policy", () => {
     run(policy, () => [view("a", 95), view("b", 80)], 400, ENERGY_OBJECTIVE, 171_000);
     expect(policy.fallbackOf("a")).toBeUndefined();
     expect(lines.some((l) => /host a back on the model/.test(l))).toBe(true);
+  });
+
+  it("keeps a host on B2 after its warm-up until the model's error on it is measured (probation), and never hands the model a host it gets wrong", () => {
+    const right = new MpcPolicy(new FakeModel(0, 0, 0), { planPeriodMs: 1000 });
+    const routes: (string | undefined)[] = [];
+    for (let r = 0; r < 130; r++) {
+      right.plan({ nowMs: r * 1000, hosts: [view("a", 80)], objectives: new Map([["a", ENERGY_OBJECTIVE]]) });
+      routes.push(right.fallbackOf("a"));
+    }
+    // Warm-up until the 61-period history is full (round 60), then probation until 40 predictions — the first
+    // due 11 periods on — have been scored: the model plans from round 60 + 11 + 39.
+    expect(routes.slice(0, 60).every((x) => x === "warm-up")).toBe(true);
+    expect(routes[60]).toBe("probation");
+    expect(routes.indexOf(undefined)).toBe(60 + 11 + 39);
+    expect(routes.slice(110).every((x) => x === undefined)).toBe(true);
+
+    // A model that is wrong about the host from the start (it heats while the model says "no change") never plans it.
+    const wrong = new MpcPolicy(new FakeModel(0, 0, 0), { planPeriodMs: 1000 });
+    const seen = new Set<string | undefined>();
+    for (let r = 0; r < 200; r++) {
+      wrong.plan({ nowMs: r * 1000, hosts: [view("a", 70 + 0.3 * r)], objectives: new Map([["a", ENERGY_OBJECTIVE]]) });
+      seen.add(wrong.fallbackOf("a"));
+    }
+    expect([...seen]).toEqual(["warm-up", "probation", "prediction-error"]);
   });
 
   it("refuses a hold tolerance that would let a held level pass the target", () => {

@@ -8,6 +8,8 @@ interface HostError {
   /** Exponentially weighted mean absolute error, °C; undefined until the first prediction came due. */
   meanAbsC: number | undefined;
   lastMs: number | undefined;
+  /** Predictions scored since the host was first seen (or forgotten). */
+  scored: number;
 }
 
 /**
@@ -43,12 +45,18 @@ export class PredictionErrorTracker {
       const alpha = 1 - Math.exp(-dtMs / this.tauMs);
       s.meanAbsC = s.meanAbsC === undefined ? errC : s.meanAbsC + alpha * (errC - s.meanAbsC);
       s.lastMs = nowMs;
+      s.scored++;
     }
     return s.meanAbsC;
   }
 
   errorC(hostId: string): number | undefined {
     return this.hosts.get(hostId)?.meanAbsC;
+  }
+
+  /** How many of the host's predictions have been scored (0 for a host not seen or forgotten). */
+  scoredCount(hostId: string): number {
+    return this.hosts.get(hostId)?.scored ?? 0;
   }
 
   forget(hostId: string): void {
@@ -58,7 +66,7 @@ export class PredictionErrorTracker {
   private state(hostId: string): HostError {
     let s = this.hosts.get(hostId);
     if (!s) {
-      s = { pending: [], meanAbsC: undefined, lastMs: undefined };
+      s = { pending: [], meanAbsC: undefined, lastMs: undefined, scored: 0 };
       this.hosts.set(hostId, s);
     }
     return s;

@@ -55,6 +55,12 @@ export interface MpcPolicyOptions {
   infeasibleSlackC?: number;
   /** CPU predictions shorter than this are not constrained (see ChoiceTuning). */
   cpuConstrainFromS?: number;
+  /**
+   * Probation: after its warm-up minute a host stays on B2 while the model predicts it in the shadow, until this
+   * many of those predictions have been scored — the model commands no host on which its error is unmeasured.
+   * 0 = no probation.
+   */
+  probationPredictions?: number;
   /** A host whose live 10 s prediction error (mean absolute, 60 s average) exceeds this is planned by B2 … */
   fallbackErrorC?: number;
   /** … until it is back below this. */
@@ -71,9 +77,10 @@ export const MPC_DEFAULT_ENERGY: Readonly<MpcEnergyModel> = Object.freeze({ fanM
 
 /**
  * Why a host is planned by B2 instead of the model: no model for its kind of cooling yet (cold start), its first
- * minute, fans it may not command, or a live prediction error past the threshold.
+ * minute, fans it may not command, its model's error not measured yet (probation), or a live prediction error past
+ * the threshold.
  */
-export type MpcFallbackReason = "cold-start" | "warm-up" | "fans-not-controlled" | "prediction-error";
+export type MpcFallbackReason = "cold-start" | "warm-up" | "fans-not-controlled" | "probation" | "prediction-error";
 
 interface ModelHost {
   host: HostView;
@@ -121,6 +128,7 @@ export class MpcPolicy implements PlanningPolicy {
   private readonly cpuMarginC: number;
   private readonly driveMarginC: number;
   private readonly fallbackErrorC: number;
+  private readonly probationPredictions: number;
   private readonly recoverErrorC: number;
   private readonly leasePeriods: number;
   private readonly log: (message: string) => void;
@@ -160,6 +168,8 @@ export class MpcPolicy implements PlanningPolicy {
     this.cpuMarginC = options.cpuMarginC ?? 0.5;
     this.driveMarginC = options.driveMarginC ?? 1;
     this.fallbackErrorC = options.fallbackErrorC ?? 2.5;
+    // 40: chosen on the training workloads with W9's faults injected (mpc-tuning.js … probation; docs/model.md).
+    this.probationPredictions = options.probationPredictions ?? 40;
     this.recoverErrorC = options.recoverErrorC ?? 1.2;
     this.leasePeriods = options.leasePeriods ?? DEFAULT_LEASE_PERIODS;
     this.log = options.log ?? (() => undefined);
@@ -196,8 +206,9 @@ export class MpcPolicy implements PlanningPolicy {
       const reason = this.fallbackReason(host, kind, memory, errorC);
       this.noteRoute(host.hostId, reason, errorC);
       if (reason) b2Hosts.push(host);
-      // A host on B2 for its prediction error is still predicted (for the fan it actually runs), so it can recover.
-      if (!reason || reason === "prediction-error") modelHosts.push({ host, memory, objective: objectiveFor(input, host.hostId), kind, shadow: reason !== undefined });
+      // A host on B2 for its prediction error (or on probation) is still predicted (for the fan it actually runs), so
+      // its error is measured and it can recover.
+      if (!reason || reason === "prediction-error" || reason === "probation") modelHosts.push({ host, memory, objective: objectiveFor(input, host.hostId), kind, shadow: reason !== undefined });
     }
     this.fallbackPeriods += b2Hosts.length;
     const proposals: SetpointProposal[] = [];
@@ -257,7 +268,8 @@ export class MpcPolicy implements PlanningPolicy {
       if (!memory.errorFallback && errorC > this.fallbackErrorC) memory.errorFallback = true;
       else if (memory.errorFallback && errorC < this.recoverErrorC) memory.errorFallback = false;
     }
-    return memory.errorFallback ? "prediction-error" : undefined;
+    if (memory.errorFallback) return "prediction-error";
+    return this.tracker.scoredCount(host.hostId) < this.probationPredictions ? "probation" : undefined;
   }
 
   /** Keeps the per-host flag, says so in the log when a host changes hands, and gives B2 a fresh start each time. */
