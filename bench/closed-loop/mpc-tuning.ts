@@ -71,6 +71,11 @@ function probationGrid(): Partial<MpcPolicyOptions>[] {
   return [0, 10, 20, 40].map((probationPredictions) => ({ ...CHOSEN_HOLD, probationPredictions }));
 }
 
+/** How much utilisation history the persistence forecast averages, on the chosen hold and probation. */
+function loadWindowGrid(): Partial<MpcPolicyOptions>[] {
+  return [3, 10, 20, 40].map((loadWindowPeriods) => ({ ...CHOSEN_HOLD, probationPredictions: 40, loadWindowPeriods }));
+}
+
 /** The hold chosen by the hold grid (docs/model.md). */
 const CHOSEN_HOLD: Partial<MpcPolicyOptions> = { cpuMarginC: 0.5, smoothnessWPerPct: 0.2, holdToleranceC: 0.5, switchThresholdW: 3, holdRounds: 30, holdReversalsOnly: true };
 
@@ -82,6 +87,7 @@ const CHOSEN_HOLD: Partial<MpcPolicyOptions> = { cpuMarginC: 0.5, smoothnessWPer
  * - hold (default): among settings with no throttling, overshoot ≤ 2 °C and no more time above target than without a
  *   hold (the first grid point), and whose whole-server energy is within 0.2 % of the least, the least fan movement.
  * - slack: the same rule, over what to do when no level meets the limits (on the chosen hold).
+ * - load: the same rule, over the window of the persistence load forecast (on the chosen hold and probation).
  * - probation: each setting also on the training workloads with W9's faults injected; the least overshoot (over hosts
  *   that can hold their target) there, ties within 0.2 °C to the least whole-server energy without faults, among
  *   settings whose energy without faults is within 0.2 % of no probation's.
@@ -96,7 +102,7 @@ async function main(): Promise<void> {
     await chooseProbation(modelDir, tuning, mode);
     return;
   }
-  const grid = gridArg === "margins" ? marginsGrid() : gridArg === "slack" ? slackGrid() : holdGrid();
+  const grid = gridArg === "margins" ? marginsGrid() : gridArg === "slack" ? slackGrid() : gridArg === "load" ? loadWindowGrid() : holdGrid();
   const results: { options: Partial<MpcPolicyOptions>; r: TrainingTotals }[] = [];
   for (const options of grid) {
     const startedMs = performance.now();

@@ -38,6 +38,8 @@ export interface MpcPolicyOptions {
   liquidFanStepPct?: number;
   /** … and the pump this far apart. */
   pumpStepPct?: number;
+  /** The load assumed to persist is the mean utilisation over this many periods (default 3). */
+  loadWindowPeriods?: number;
   /** Predicted coolant readings must stay this far below their (objective-adjusted) targets. */
   coolantMarginC?: number;
   /** Predicted CPU readings must stay this far below their (objective-adjusted) targets. */
@@ -129,6 +131,7 @@ export class MpcPolicy implements PlanningPolicy {
   private readonly driveMarginC: number;
   private readonly fallbackErrorC: number;
   private readonly probationPredictions: number;
+  private readonly loadWindowPeriods: number;
   private readonly recoverErrorC: number;
   private readonly leasePeriods: number;
   private readonly log: (message: string) => void;
@@ -170,6 +173,7 @@ export class MpcPolicy implements PlanningPolicy {
     this.fallbackErrorC = options.fallbackErrorC ?? 2.5;
     // 40: chosen on the training workloads with W9's faults injected (mpc-tuning.js … probation; docs/model.md).
     this.probationPredictions = options.probationPredictions ?? 40;
+    this.loadWindowPeriods = Math.max(1, Math.min(HISTORY_PERIODS, Math.round(options.loadWindowPeriods ?? 3)));
     this.recoverErrorC = options.recoverErrorC ?? 1.2;
     this.leasePeriods = options.leasePeriods ?? DEFAULT_LEASE_PERIODS;
     this.log = options.log ?? (() => undefined);
@@ -301,7 +305,7 @@ export class MpcPolicy implements PlanningPolicy {
     const bounds = { fanLow: 100, fanHigh: 0, pumpLow: 100, pumpHigh: 0 };
     hosts.forEach(({ host, memory, objective }, i) => {
       layout.writeState(memory.history, state, i * nState);
-      load.set(loadForecast(memory.history, objective), i * N_LOAD);
+      load.set(loadForecast(memory.history, objective, this.loadWindowPeriods), i * N_LOAD);
       bounds.fanLow = Math.min(bounds.fanLow, host.capabilities?.fans.minPct ?? 0);
       bounds.fanHigh = Math.max(bounds.fanHigh, host.capabilities?.fans.maxPct ?? 100);
       bounds.pumpLow = Math.min(bounds.pumpLow, host.capabilities?.pump?.minPct ?? 0);
@@ -407,8 +411,8 @@ export function candidateGrid(lowPct: number, highPct: number, stepPct: number):
  * The load assumed over the horizons: it stays where it is (persistence), except under the feed-forward objective
  * (Scaling), where a rise of the last half-minute is carried on.
  */
-function loadForecast(h: HostHistory, objective: HostObjective): number[] {
-  const utilNow = h.mean("utilPct", 0, 2);
+function loadForecast(h: HostHistory, objective: HostObjective, windowPeriods: number): number[] {
+  const utilNow = h.mean("utilPct", 0, windowPeriods - 1);
   const riseRate = objective.kind === "feedforward" ? Math.max(0, (h.mean("utilPct", 0, 9) - h.mean("utilPct", 20, 39)) / 25) : 0;
   const ahead = (horizonS: number): number => Math.min(100, utilNow + (riseRate * horizonS) / 2);
   const diskMBps = h.mean("diskMBps", 0, 9);
