@@ -155,27 +155,26 @@ export function chooseFanPct(
   const coolantLimit = candidatesPumpPct && host.coolantNowC !== undefined && Number.isFinite(host.coolantNowC) && host.coolantLimitC !== undefined ? limitAtC(host.coolantLimitC, host.coolantNowC, 60, 60) : undefined;
   const coolantViolationC = (k: number): number => (coolantLimit === undefined ? 0 : (host.coolantNowC ?? 0) + (predictions[offset + k * nOutputs + COOLANT60] ?? 0) - coolantLimit);
   const coolantReachable = coolantLimit !== undefined && candidatesPct.some((pct, k) => inBounds(k) && coolantViolationC(k) <= 0);
+  // The limits do not depend on the candidate: one per horizon, computed once per host.
+  const cpuChecks: { output: number; limitC: number }[] = [];
+  CPU_OUTPUTS.forEach((o, i) => {
+    const horizonS = CPU_HORIZONS_S[i] ?? LAST_CPU_H;
+    if (horizonS >= tuning.cpuConstrainFromS) cpuChecks.push({ output: o, limitC: limitAtC(host.cpuLimitC, host.cpuNowC, horizonS, LAST_CPU_H) });
+  });
+  const driveChecks = Number.isFinite(host.driveNowC) ? DRIVE_OUTPUTS.map((o, i) => ({ output: o, limitC: limitAtC(host.driveLimitC, host.driveNowC, DRIVE_HORIZONS_S[i] ?? LAST_DRIVE_H, LAST_DRIVE_H) })) : [];
   let best: { index: number; cost: number } | undefined;
   let leastViolation: { index: number; violationC: number } | undefined;
   let previous: { index: number; cost: number } | undefined;
-  const scored: { index: number; violationC: number; cost: number }[] = [];
-  candidatesPct.forEach((pct, k) => {
-    if (!inBounds(k)) return;
+  // Kept only when needed (no candidate feasible, with a slack to choose within).
+  const scored: { index: number; violationC: number; cost: number }[] | undefined = tuning.infeasibleSlackC > 0 ? [] : undefined;
+  for (let k = 0; k < candidatesPct.length; k++) {
+    if (!inBounds(k)) continue;
+    const pct = candidatesPct[k] ?? Number.NaN;
     const pumpPct = pumpAt(k);
     const base = offset + k * nOutputs;
     let violationC = 0;
-    CPU_OUTPUTS.forEach((o, i) => {
-      const horizonS = CPU_HORIZONS_S[i] ?? LAST_CPU_H;
-      if (horizonS < tuning.cpuConstrainFromS) return;
-      const limit = limitAtC(host.cpuLimitC, host.cpuNowC, horizonS, LAST_CPU_H);
-      violationC = Math.max(violationC, host.cpuNowC + (predictions[base + o] ?? 0) - limit);
-    });
-    if (Number.isFinite(host.driveNowC)) {
-      DRIVE_OUTPUTS.forEach((o, i) => {
-        const limit = limitAtC(host.driveLimitC, host.driveNowC, DRIVE_HORIZONS_S[i] ?? LAST_DRIVE_H, LAST_DRIVE_H);
-        violationC = Math.max(violationC, host.driveNowC + (predictions[base + o] ?? 0) - limit);
-      });
-    }
+    for (const check of cpuChecks) violationC = Math.max(violationC, host.cpuNowC + (predictions[base + check.output] ?? 0) - check.limitC);
+    for (const check of driveChecks) violationC = Math.max(violationC, host.driveNowC + (predictions[base + check.output] ?? 0) - check.limitC);
     if (coolantReachable) violationC = Math.max(violationC, coolantViolationC(k));
     if (!leastViolation || violationC < leastViolation.violationC || (violationC === leastViolation.violationC && coolingW(k) > coolingW(leastViolation.index))) {
       leastViolation = { index: k, violationC };
@@ -185,11 +184,11 @@ export function chooseFanPct(
     const pumpMovePct = pumpPct === undefined || host.previousPumpPct === undefined ? 0 : Math.abs(pumpPct - host.previousPumpPct);
     const moveW = host.previousPct === undefined ? 0 : tuning.smoothnessWPerPct * (Math.abs(pct - host.previousPct) + pumpMovePct);
     const cost = fanPowerW(tuning.energy, pct) + pumpPowerW(tuning.energy, pumpPct) + tuning.energy.leakageWeight * leakageW(tuning.energy, host.cpuNowC + (predictions[base + CPU60] ?? 0)) + moveW;
-    scored.push({ index: k, violationC, cost });
-    if (violationC > (isPrevious ? tuning.holdToleranceC : 0)) return;
+    scored?.push({ index: k, violationC, cost });
+    if (violationC > (isPrevious ? tuning.holdToleranceC : 0)) continue;
     if (isPrevious) previous = { index: k, cost };
     else if (!best || cost < best.cost) best = { index: k, cost };
-  });
+  }
   // The previous level (if still feasible within its tolerance) is kept unless another saves switchThresholdW, and
   // has done so for holdRounds rounds in a row. An infeasible previous level leaves no choice: move at once.
   let chosen = best;
@@ -204,7 +203,7 @@ export function chooseFanPct(
     if (challengerRounds < blockedRounds) chosen = previous;
     else challengerRounds = 0;
   }
-  const index = chosen?.index ?? cheapestNearLeastViolation(scored, leastViolation, tuning.infeasibleSlackC) ?? candidatesPct.length - 1;
+  const index = chosen?.index ?? cheapestNearLeastViolation(scored ?? [], leastViolation, tuning.infeasibleSlackC) ?? candidatesPct.length - 1;
   const base = offset + index * nOutputs;
   const fanPct = candidatesPct[index] ?? 100;
   const pumpPct = pumpAt(index);
