@@ -119,8 +119,8 @@ interface HostMemory {
  * and pay pump watts as well. Objectives: energy (targets as given), headroom (targets lowered), feed-forward (the
  * load is extrapolated along its rise), drives (drive targets lowered); Error hosts are not planned (Planner).
  * B2 plans the hosts the model cannot: no model for their kind of cooling yet (cold start), the first minute of a
- * host (its history fills), fans the controller may not command, and hosts whose live prediction error grew past a
- * threshold.
+ * host (its history fills), fans the controller may not command, hosts whose model error is not measured yet
+ * (probation), and hosts whose live prediction error grew past a threshold.
  */
 export class MpcPolicy implements PlanningPolicy {
   readonly id = "mpc";
