@@ -76,6 +76,12 @@ function loadWindowGrid(): Partial<MpcPolicyOptions>[] {
   return [3, 10, 20, 40].map((loadWindowPeriods) => ({ ...CHOSEN_HOLD, probationPredictions: 40, loadWindowPeriods }));
 }
 
+/** The gains of the B2 that plans the hosts MPC hands back (warm-up, probation, prediction error), on the chosen settings. */
+function fallbackGainsGrid(tuning: BaselineTuning): Partial<MpcPolicyOptions>[] {
+  const gains = [tuning.b2Gains, { kp: 4, ki: 0.15, kd: 0 }, { kp: 8, ki: 0.05, kd: 0 }, { kp: 8, ki: 0.15, kd: 0 }];
+  return gains.map((b2Gains) => ({ ...CHOSEN_HOLD, probationPredictions: 40, b2Gains }));
+}
+
 /** The hold chosen by the hold grid (docs/model.md). */
 const CHOSEN_HOLD: Partial<MpcPolicyOptions> = { cpuMarginC: 0.5, smoothnessWPerPct: 0.2, holdToleranceC: 0.5, switchThresholdW: 3, holdRounds: 30, holdReversalsOnly: true };
 
@@ -88,7 +94,7 @@ const CHOSEN_HOLD: Partial<MpcPolicyOptions> = { cpuMarginC: 0.5, smoothnessWPer
  *   hold (the first grid point), and whose whole-server energy is within 0.2 % of the least, the least fan movement.
  * - slack: the same rule, over what to do when no level meets the limits (on the chosen hold).
  * - load: the same rule, over the window of the persistence load forecast (on the chosen hold and probation).
- * - probation: each setting also on the training workloads with W9's faults injected; the least overshoot (over hosts
+ * - probation, fallback (the fallback B2's gains): each setting also on the training workloads with W9's faults injected; the least overshoot (over hosts
  *   that can hold their target) there, ties within 0.2 °C to the least whole-server energy without faults, among
  *   settings whose energy without faults is within 0.2 % of no probation's.
  */
@@ -98,8 +104,8 @@ async function main(): Promise<void> {
   const tuning = JSON.parse(readFileSync(tuningFile, "utf8")) as BaselineTuning;
   const b1 = trainingTotals(baselineFactories(tuning, 1000).b1, mode);
   process.stdout.write(`b1 (training, ${mode}): ${describe(b1)}\n`);
-  if (gridArg === "probation") {
-    await chooseProbation(modelDir, tuning, mode);
+  if (gridArg === "probation" || gridArg === "fallback") {
+    await chooseWithFaults(gridArg === "probation" ? probationGrid() : fallbackGainsGrid(tuning), modelDir, tuning, mode);
     return;
   }
   const grid = gridArg === "margins" ? marginsGrid() : gridArg === "slack" ? slackGrid() : gridArg === "load" ? loadWindowGrid() : holdGrid();
@@ -123,9 +129,9 @@ async function main(): Promise<void> {
   process.stdout.write(`chosen: ${chosen ? `${JSON.stringify(chosen.options)}: ${describe(chosen.r)}` : "none met the rule"}\n`);
 }
 
-async function chooseProbation(modelDir: string, tuning: BaselineTuning, mode: ObjectiveMode): Promise<void> {
+async function chooseWithFaults(grid: Partial<MpcPolicyOptions>[], modelDir: string, tuning: BaselineTuning, mode: ObjectiveMode): Promise<void> {
   const results: { options: Partial<MpcPolicyOptions>; clean: TrainingTotals; faulted: TrainingTotals }[] = [];
-  for (const options of probationGrid()) {
+  for (const options of grid) {
     const make = (await createBenchMpc(modelDir, () => undefined, options))(tuning);
     const clean = trainingTotals(make, mode);
     const faulted = trainingTotals(make, mode, true);
