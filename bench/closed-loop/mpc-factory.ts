@@ -18,7 +18,7 @@ export async function createBenchMpc(modelDir: string, log: (line: string) => vo
   const liquid = new ModelRegistry(liquidRegistryDir(modelDir), "liquid").current();
   if (loaded) log(`mpc: thermal model ${loaded.version} from ${modelDir} (${loaded.file.provenance.trainedOn})`);
   if (liquid) log(`mpc: thermal model for liquid-cooled hosts ${liquid.version} from ${liquidRegistryDir(modelDir)} (${liquid.file.provenance.trainedOn})`);
-  else log(`mpc: no promoted model in ${modelDir}: cold start, MPC plans every host with B2 (run: coolfleet model train --sim --out ${modelDir})`);
+  else log(`mpc: no promoted model in ${modelDir}: cold start, MPC plans every host with its fallback, B1 (run: coolfleet model train --sim --out ${modelDir})`);
   const warned = new Set<string>();
   return (tuning) => () =>
     new MpcPolicy(loaded?.model, {

@@ -79,7 +79,7 @@ function loadWindowGrid(): Partial<MpcPolicyOptions>[] {
 /** The gains of the B2 that plans the hosts MPC hands back (warm-up, probation, prediction error), on the chosen settings. */
 function fallbackGainsGrid(tuning: BaselineTuning): Partial<MpcPolicyOptions>[] {
   const gains = [tuning.b2Gains, { kp: 4, ki: 0.15, kd: 0 }, { kp: 8, ki: 0.05, kd: 0 }, { kp: 8, ki: 0.15, kd: 0 }];
-  return gains.map((b2Gains) => ({ ...CHOSEN_HOLD, probationPredictions: 40, b2Gains }));
+  return [...gains.map((b2Gains) => ({ ...CHOSEN_HOLD, probationPredictions: 40, b2Gains })), { ...CHOSEN_HOLD, probationPredictions: 40, fallback: "b1" as const }];
 }
 
 /** The hold chosen by the hold grid (docs/model.md). */

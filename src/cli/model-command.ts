@@ -125,7 +125,7 @@ export function registerModelCommand(program: Command): void {
         const current = registry.currentPointer();
         process.stdout.write(`${kind}-cooled hosts (${dir}):\n`);
         for (const version of registry.versions()) process.stdout.write(`  ${version}${version === current?.version ? `  current (${current.reason})` : ""}\n`);
-        if (!current) process.stdout.write("  no current model (cold start: MPC plans these hosts with B2)\n");
+        if (!current) process.stdout.write("  no current model (cold start: MPC plans these hosts with its fallback, B1)\n");
       }
     });
 }

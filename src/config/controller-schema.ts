@@ -97,7 +97,7 @@ export const PlannerConfig = z
     policy: z
       .enum(["b1", "b2", "mpc"])
       .default("b2")
-      .describe("Planning policy: b1 = stepwise fan curve (stock BMC behaviour), b2 = cascade PID, mpc = model-predictive control on the learned thermal model (B2 until a model is promoted)."),
+      .describe("Planning policy: b1 = stepwise fan curve (stock BMC behaviour), b2 = cascade PID, mpc = model-predictive control on the learned thermal model (B1 until a model is promoted)."),
     periodMs: z
       .number()
       .int()

@@ -20,7 +20,7 @@ import { decodeCommand, encode, hostTopic } from "../../src/protocol/index.js";
 import { waitFor } from "../helpers/cli.js";
 import { startMosquitto, type MosquittoBroker } from "../helpers/mosquitto.js";
 
-/** The mpc policy in the controller: its model from the registry, cold start on B2, new versions served at once. */
+/** The mpc policy in the controller: its model from the registry, cold start on the fallback (B1), new versions served at once. */
 
 let broker: MosquittoBroker;
 let dir: string;
@@ -62,7 +62,7 @@ describe("controller with planner.policy mpc", () => {
     await service?.stop();
   });
 
-  it("starts cold on B2 and sends commands through the command path; serves a promoted version at once; a failed retraining keeps it", async () => {
+  it("starts cold on the fallback (B1) and sends commands through the command path; serves a promoted version at once; a failed retraining keeps it", async () => {
     const config = mpcConfig("cold");
     const lines: Array<{ msg?: string; err?: string }> = [];
     const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg?: string; err?: string }) });

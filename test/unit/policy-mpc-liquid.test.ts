@@ -180,7 +180,7 @@ describe("MPC on liquid-cooled hosts: fan × pump candidates", () => {
     expect(last.get("air-1")?.pumpPct).toBeUndefined();
   });
 
-  it("without a liquid model plans liquid hosts with B2 (cold start) and says so once, while air hosts stay on the model", () => {
+  it("without a liquid model plans liquid hosts with the fallback (cold start) and says so once, while air hosts stay on the model", () => {
     const lines: string[] = [];
     const air = { predictGrid: (_s: Float32Array, load: Float32Array, fans: readonly number[]) => new Float32Array((load.length / 4) * fans.length * OUTPUTS.length) };
     const policy = new MpcPolicy(air, { planPeriodMs: 1000, probationPredictions: 0, log: (l) => lines.push(l) });

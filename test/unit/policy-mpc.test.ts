@@ -121,7 +121,7 @@ describe("MPC policy", () => {
     const model = new FakeModel();
     const policy = new MpcPolicy(model, { planPeriodMs: 1000 });
     run(policy, () => [view("a", 70), view("b", 75), view("c", 80)], 70);
-    // The first 60 rounds fill each host's history (B2 plans them meanwhile); then one call per round.
+    // The first 60 rounds fill each host's history (the fallback, B1, plans them meanwhile); then one call per round.
     expect(model.calls).toBe(10);
   });
 
@@ -145,17 +145,22 @@ describe("MPC policy", () => {
     expect(model.lastLoad[2] ?? 0).toBeGreaterThan(persistence + 10);
   });
 
-  it("without a model (cold start) plans every host with B2 and says so", () => {
+  it("without a model (cold start) plans every host with the fallback (B1) and says so", () => {
     const lines: string[] = [];
     const policy = new MpcPolicy(undefined, { planPeriodMs: 1000, log: (l) => lines.push(l) });
     const out = run(policy, () => [view("a", 85)], 5);
-    expect(out.get("a")).toBeDefined();
+    // The stock curve's step for 5 °C under target.
+    expect(out.get("a")).toBe(55);
     expect(policy.fallbackOf("a")).toBe("cold-start");
     expect(policy.fallbackShare()).toBe(1);
-    expect(lines.join("\n")).toMatch(/cold start/);
+    expect(lines.join("\n")).toMatch(/cold start\): every host is planned by B1/);
+    // B2 on request: a PID that takes over from the fan the host runs (50 %) and moves from there.
+    const pid = run(new MpcPolicy(undefined, { planPeriodMs: 1000, fallback: "b2" }), () => [view("a", 85)], 5).get("a") ?? 0;
+    expect(pid).not.toBe(55);
+    expect(Math.abs(pid - 50)).toBeLessThan(5);
   });
 
-  it("hands a host to B2 when its live prediction error grows, flags and logs it, and takes it back once the model is right again", () => {
+  it("hands a host to the fallback (B1) when its live prediction error grows, flags and logs it, and takes it back once the model is right again", () => {
     const lines: string[] = [];
     const model = new FakeModel(0, 0, 0);
     const policy = new MpcPolicy(model, { planPeriodMs: 1000, probationPredictions: 0, log: (l) => lines.push(l) });
@@ -167,8 +172,8 @@ describe("MPC policy", () => {
     run(policy, heating, 90, ENERGY_OBJECTIVE, 80_000);
     expect(policy.fallbackOf("a")).toBe("prediction-error");
     expect(policy.fallbackOf("b")).toBeUndefined();
-    expect(lines.some((l) => /host a falls back to B2/.test(l))).toBe(true);
-    // B2 still plans it: a fallback host is never left without a set-point.
+    expect(lines.some((l) => /host a falls back to B1/.test(l))).toBe(true);
+    // B1 still plans it: a fallback host is never left without a set-point.
     expect(run(policy, () => [view("a", 125), view("b", 80)], 1, ENERGY_OBJECTIVE, 170_000).get("a")).toBeDefined();
     // It steadies again: the error decays below the recovery threshold and the model plans it once more.
     run(policy, () => [view("a", 95), view("b", 80)], 400, ENERGY_OBJECTIVE, 171_000);
@@ -176,7 +181,7 @@ describe("MPC policy", () => {
     expect(lines.some((l) => /host a back on the model/.test(l))).toBe(true);
   });
 
-  it("keeps a host on B2 after its warm-up until the model's error on it is measured (probation), and never hands the model a host it gets wrong", () => {
+  it("keeps a host on the fallback after its warm-up until the model's error on it is measured (probation), and never hands the model a host it gets wrong", () => {
     const right = new MpcPolicy(new FakeModel(0, 0, 0), { planPeriodMs: 1000 });
     const routes: (string | undefined)[] = [];
     for (let r = 0; r < 130; r++) {

@@ -41,7 +41,7 @@ function writeAtomically(path: string, text: string): void {
 /**
  * Versioned thermal models in one directory: v0001.json, v0002.json … and current.json naming the one that serves.
  * A new model is saved as the next version; it becomes current only if it beats the current one on held-out data.
- * No model at all (cold start) means the MPC plans with its baseline (B2). Air- and liquid-cooled hosts have
+ * No model at all (cold start) means the MPC plans with its fallback baseline (B1). Air- and liquid-cooled hosts have
  * separate registries: `<dir>` and `<dir>/liquid` (liquidRegistryDir).
  */
 export class ModelRegistry {

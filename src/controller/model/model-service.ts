@@ -29,7 +29,7 @@ export interface ModelService {
 
 /**
  * The mpc policy with its models: the promoted versions from the registries — `dir` for air-cooled hosts,
- * `dir/liquid` for liquid-cooled ones (cold start: B2 for the hosts of a kind without one) — and, on `trainCron`, `coolfleet model train --store … --out …` in a child process — training
+ * `dir/liquid` for liquid-cooled ones (cold start: the fallback, B1, for the hosts of a kind without one) — and, on `trainCron`, `coolfleet model train --store … --out …` in a child process — training
  * never holds the controller's event loop — after which a newly promoted version is served at once.
  */
 export async function startModelService(opts: { config: ControllerConfig; logger: Logger }): Promise<ModelService> {
@@ -44,7 +44,7 @@ export async function startModelService(opts: { config: ControllerConfig; logger
   const loadedLiquid = registries.liquid.current();
   const serving: { air: string | undefined; liquid: string | undefined } = { air: loaded?.version, liquid: loadedLiquid?.version };
   if (loaded) logger.info({ version: loaded.version, dir, backend, trainedOn: loaded.file.provenance.trainedOn }, "mpc: serving thermal model");
-  else logger.warn({ dir, backend }, "mpc: no promoted thermal model yet (cold start): every air-cooled host is planned by B2 until one is trained");
+  else logger.warn({ dir, backend }, "mpc: no promoted thermal model yet (cold start): every air-cooled host is planned by the fallback (B1) until one is trained");
   if (loadedLiquid) logger.info({ version: loadedLiquid.version, dir: registries.liquid.dir, trainedOn: loadedLiquid.file.provenance.trainedOn }, "mpc: serving thermal model for liquid-cooled hosts");
   const policy = new MpcPolicy(loaded?.model, {
     planPeriodMs: config.planner.periodMs,

@@ -7,6 +7,7 @@ import { CoolfleetError, ErrorCode } from "../../core/errors.js";
 import type { PidGains } from "./margin-pid.js";
 import { effectiveTargetC, hasTrustedCpu, isTrusted } from "./margins.js";
 import type { HostObjective } from "./objective.js";
+import { B1StepwisePolicy } from "./policy-b1-stepwise.js";
 import { B2CascadePidPolicy } from "./policy-b2-pid.js";
 import { chooseFanPct, type ChoiceTuning, type MpcEnergyModel } from "./policy-mpc-choice.js";
 import { PredictionErrorTracker } from "./policy-mpc-error.js";
@@ -31,7 +32,7 @@ export interface MpcPolicyOptions {
   candidateStepPct?: number;
   /**
    * The model for liquid-cooled hosts (a controllable pump), with the pump and coolant in its layout. Without one
-   * those hosts are planned by B2.
+   * those hosts are planned by the fallback baseline.
    */
   liquidModel?: ThermalPredictor | undefined;
   /** Liquid-cooled hosts: fan × pump candidates, fans this far apart … */
@@ -58,18 +59,25 @@ export interface MpcPolicyOptions {
   /** CPU predictions shorter than this are not constrained (see ChoiceTuning). */
   cpuConstrainFromS?: number;
   /**
-   * Probation: after its warm-up minute a host stays on B2 while the model predicts it in the shadow, until this
-   * many of those predictions have been scored — the model commands no host on which its error is unmeasured.
+   * Probation: after its warm-up minute a host stays on the fallback baseline while the model predicts it in the
+   * shadow, until this many of those predictions have been scored — the model commands no host on which its error
+   * is unmeasured.
    * 0 = no probation.
    */
   probationPredictions?: number;
-  /** A host whose live 10 s prediction error (mean absolute, 60 s average) exceeds this is planned by B2 … */
+  /** A host whose live 10 s prediction error (mean absolute, 60 s average) exceeds this is planned by the fallback … */
   fallbackErrorC?: number;
   /** … until it is back below this. */
   recoverErrorC?: number;
   errorTauMs?: number;
-  /** B2's gains for the hosts MPC hands to it. */
+  /** B2's gains, when B2 is the fallback. */
   b2Gains?: Partial<PidGains>;
+  /**
+   * Which baseline plans the hosts the model does not (cold start, warm-up, probation, prediction error): "b1", the
+   * stock stepwise curve (default: chosen on the training workloads, plain and with W9's faults — less energy, less
+   * fan movement and less overshoot than B2; docs/model.md), or "b2", the cascade PID.
+   */
+  fallback?: "b1" | "b2";
   leasePeriods?: number;
   log?: (message: string) => void;
 }
@@ -86,7 +94,7 @@ export const MPC_LIQUID_FAN_STEP_PCT = 10;
 export const MPC_PUMP_STEP_PCT = 10;
 
 /**
- * Why a host is planned by B2 instead of the model: no model for its kind of cooling yet (cold start), its first
+ * Why a host is planned by the fallback baseline instead of the model: no model for its kind of cooling yet (cold start), its first
  * minute, fans it may not command, its model's error not measured yet (probation), or a live prediction error past
  * the threshold.
  */
@@ -97,7 +105,7 @@ interface ModelHost {
   memory: HostMemory;
   objective: HostObjective;
   kind: CoolingKind;
-  /** Predicted only to score the model (the host is on B2): no proposal from MPC. */
+  /** Predicted only to score the model (the host is on the fallback): no proposal from MPC. */
   shadow: boolean;
 }
 
@@ -118,13 +126,13 @@ interface HostMemory {
  * every limit less a margin. Liquid-cooled hosts have their own model (pump and coolant too) and a fan × pump grid,
  * and pay pump watts as well. Objectives: energy (targets as given), headroom (targets lowered), feed-forward (the
  * load is extrapolated along its rise), drives (drive targets lowered); Error hosts are not planned (Planner).
- * B2 plans the hosts the model cannot: no model for their kind of cooling yet (cold start), the first minute of a
+ * The fallback baseline (B1 by default) plans the hosts the model cannot: no model for their kind of cooling yet (cold start), the first minute of a
  * host (its history fills), fans the controller may not command, hosts whose model error is not measured yet
  * (probation), and hosts whose live prediction error grew past a threshold.
  */
 export class MpcPolicy implements PlanningPolicy {
   readonly id = "mpc";
-  private readonly b2: B2CascadePidPolicy;
+  private readonly b2: PlanningPolicy;
   private readonly tracker: PredictionErrorTracker;
   private readonly memory = new Map<string, HostMemory>();
   private readonly onB2 = new Map<string, MpcFallbackReason>();
@@ -150,7 +158,7 @@ export class MpcPolicy implements PlanningPolicy {
     private model: ThermalPredictor | undefined,
     private readonly options: MpcPolicyOptions,
   ) {
-    this.b2 = new B2CascadePidPolicy(options.planPeriodMs, options.b2Gains ? { fanGains: options.b2Gains } : {});
+    this.b2 = (options.fallback ?? "b1") === "b1" ? new B1StepwisePolicy() : new B2CascadePidPolicy(options.planPeriodMs, options.b2Gains ? { fanGains: options.b2Gains } : {});
     this.tracker = new PredictionErrorTracker(options.errorTauMs ?? 60_000, 2 * options.planPeriodMs);
     this.tuning = {
       energy: { ...MPC_DEFAULT_ENERGY, ...options.energy },
@@ -189,7 +197,7 @@ export class MpcPolicy implements PlanningPolicy {
     if (!(this.tuning.holdToleranceC >= 0 && this.tuning.holdToleranceC <= this.cpuMarginC && this.tuning.holdToleranceC <= this.driveMarginC)) {
       throw new CoolfleetError(ErrorCode.ConfigInvalid, `mpc holdToleranceC (${this.tuning.holdToleranceC}) must be between 0 and the CPU and drive margins (${this.cpuMarginC}, ${this.driveMarginC}) °C`);
     }
-    if (!model) this.log("mpc: no thermal model yet (cold start): every host is planned by B2");
+    if (!model) this.log(`mpc: no thermal model yet (cold start): every host is planned by ${this.fallbackId}`);
   }
 
   /**
@@ -218,7 +226,7 @@ export class MpcPolicy implements PlanningPolicy {
       const reason = this.fallbackReason(host, kind, memory, errorC);
       this.noteRoute(host.hostId, reason, errorC);
       if (reason) b2Hosts.push(host);
-      // A host on B2 for its prediction error (or on probation) is still predicted (for the fan it actually runs), so
+      // A host on the fallback for its prediction error (or on probation) is still predicted (for the fan it actually runs), so
       // its error is measured and it can recover.
       if (!reason || reason === "prediction-error" || reason === "probation") modelHosts.push({ host, memory, objective: objectiveFor(input, host.hostId), kind, shadow: reason !== undefined });
     }
@@ -242,12 +250,17 @@ export class MpcPolicy implements PlanningPolicy {
     }
   }
 
-  /** Whether (and why) a host is currently planned by B2: the per-host fallback flag. */
+  /** The fallback baseline's name in log lines ("B1" or "B2"). */
+  get fallbackId(): string {
+    return this.b2.id.toUpperCase();
+  }
+
+  /** Whether (and why) a host is currently planned by the fallback baseline: the per-host fallback flag. */
   fallbackOf(hostId: string): MpcFallbackReason | undefined {
     return this.onB2.get(hostId);
   }
 
-  /** Share of host-periods planned by B2 since this policy was made. */
+  /** Share of host-periods planned by the fallback baseline since this policy was made. */
   fallbackShare(): number {
     return this.plannedPeriods > 0 ? this.fallbackPeriods / this.plannedPeriods : 0;
   }
@@ -268,7 +281,7 @@ export class MpcPolicy implements PlanningPolicy {
 
   private fallbackReason(host: HostView, kind: CoolingKind, memory: HostMemory, errorC: number | undefined): MpcFallbackReason | undefined {
     if (kind === "liquid" && !this.liquidModel) {
-      if (this.model && !this.warnedNoLiquidModel) this.log("mpc: no thermal model for liquid-cooled hosts yet (cold start): they are planned by B2");
+      if (this.model && !this.warnedNoLiquidModel) this.log(`mpc: no thermal model for liquid-cooled hosts yet (cold start): they are planned by ${this.fallbackId}`);
       this.warnedNoLiquidModel = true;
       return "cold-start";
     }
@@ -284,12 +297,12 @@ export class MpcPolicy implements PlanningPolicy {
     return this.tracker.scoredCount(host.hostId) < this.probationPredictions ? "probation" : undefined;
   }
 
-  /** Keeps the per-host flag, says so in the log when a host changes hands, and gives B2 a fresh start each time. */
+  /** Keeps the per-host flag, says so in the log when a host changes hands, and gives the fallback a fresh start each time. */
   private noteRoute(hostId: string, reason: MpcFallbackReason | undefined, errorC: number | undefined): void {
     const before = this.onB2.get(hostId);
     if (reason === before) return;
     if (reason === "prediction-error") {
-      this.log(`mpc: host ${hostId} falls back to B2: live 10 s prediction error ${errorC?.toFixed(2)} °C > ${this.fallbackErrorC} °C`);
+      this.log(`mpc: host ${hostId} falls back to ${this.fallbackId}: live 10 s prediction error ${errorC?.toFixed(2)} °C > ${this.fallbackErrorC} °C`);
     } else if (before === "prediction-error" && reason === undefined) {
       this.log(`mpc: host ${hostId} back on the model: live prediction error ${errorC?.toFixed(2)} °C < ${this.recoverErrorC} °C`);
     }
