@@ -3,7 +3,7 @@ import { liquidRegistryDir, ModelRegistry } from "../../src/controller/model/mod
 import { N_LOAD, N_STATE } from "../../src/controller/model/feature-spec.js";
 import { LIQUID_LAYOUT } from "../../src/controller/model/model-layout.js";
 import { ENERGY_OBJECTIVE } from "../../src/controller/planner/objective.js";
-import { candidateGrid, MPC_LIQUID_FAN_STEP_PCT, MPC_PUMP_STEP_PCT, MpcPolicy } from "../../src/controller/planner/policy-mpc.js";
+import { candidateGrid, MPC_LIQUID_FAN_STEP_PCT, MPC_PUMP_STEP_PCT, MpcPolicy, pairGrid } from "../../src/controller/planner/policy-mpc.js";
 import type { HostView } from "../../src/controller/types.js";
 
 /**
@@ -79,10 +79,7 @@ async function main(): Promise<void> {
   }
   let liquidLine = "";
   if (liquid) {
-    const fanLevels = candidateGrid(15, 100, MPC_LIQUID_FAN_STEP_PCT);
-    const pumpLevels = candidateGrid(30, 100, MPC_PUMP_STEP_PCT);
-    const fans = fanLevels.flatMap((f) => pumpLevels.map(() => f));
-    const pumps = fanLevels.flatMap(() => pumpLevels);
+    const { candidates: fans, pumps } = pairGrid(candidateGrid(15, 100, MPC_LIQUID_FAN_STEP_PCT), candidateGrid(30, 100, MPC_PUMP_STEP_PCT));
     const liquidMs: number[] = [];
     for (let i = 0; i < 20; i++) {
       const t0 = performance.now();

@@ -3,7 +3,7 @@ import type { CoolingKind } from "../../src/controller/model/model-layout.js";
 import type { PipelineData } from "../../src/controller/model/train-pipeline.js";
 import { sampleFromView, type ThermalSample } from "../../src/controller/model/thermal-sample.js";
 import type { PlanningPolicy } from "../../src/controller/planner/policy.js";
-import { runClosedLoop } from "./engine.js";
+import { DEFAULT_BENCH_PROFILE, runClosedLoop } from "./engine.js";
 import { ExplorationPolicy } from "./exploration-policy.js";
 import { benchScenario, HELD_OUT_WORKLOADS, TRAINING_WORKLOADS, type BenchScenario, type BenchWorkloadId } from "./scenarios.js";
 import { speedVariants } from "./training-scenarios.js";
@@ -80,7 +80,7 @@ export interface SimSplitOptions {
 }
 
 /** The simulated machine each kind of model is trained and judged on. */
-export const SIM_PROFILE_BY_COOLING: Readonly<Record<CoolingKind, string>> = Object.freeze({ air: "poweredge-r740-air", liquid: "poweredge-r750-liquid" });
+export const SIM_PROFILE_BY_COOLING: Readonly<Record<CoolingKind, string>> = Object.freeze({ air: DEFAULT_BENCH_PROFILE, liquid: "poweredge-r750-liquid" });
 
 /**
  * The simulator's data for `coolfleet model train --sim`: training runs of the training workloads in five rooms

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { CoolfleetError, ErrorCode } from "../core/errors.js";
+import { listProfiles } from "../../firmware-sim/profiles/index.js";
 import { parsePositiveNumber } from "./options.js";
 
 const POLICIES = ["b0", "b1", "b2", "b3", "mpc"] as const;
@@ -38,8 +39,6 @@ export interface BenchCommandOptions {
   profileId: string;
 }
 
-/** The simulator's machines (firmware-sim/profiles). */
-const PROFILES = ["poweredge-r740-air", "poweredge-r750-liquid", "macpro-2019"] as const;
 
 const usage = (message: string): CoolfleetError => new CoolfleetError(ErrorCode.UsageInvalid, message);
 
@@ -52,7 +51,8 @@ function listOf<T extends string>(option: string, raw: string, known: readonly T
 
 export function parseBenchOptions(raw: BenchCliOptions): BenchCommandOptions {
   if (raw.objectives !== "state" && raw.objectives !== "energy") throw usage(`--objectives must be "state" or "energy"; got "${raw.objectives}"`);
-  if (!(PROFILES as readonly string[]).includes(raw.profile)) throw usage(`--profile: unknown "${raw.profile}"; known: ${PROFILES.join(", ")}`);
+  const profiles = listProfiles();
+  if (!profiles.includes(raw.profile)) throw usage(`--profile: unknown "${raw.profile}"; known: ${profiles.join(", ")}`);
   const durationS = raw.duration === undefined ? undefined : parsePositiveNumber("--duration", raw.duration, { max: 7 * 86_400 });
   return {
     policies: listOf("--policies", raw.policies, POLICIES),
@@ -85,7 +85,7 @@ export function registerBenchCommand(program: Command): void {
     .option("--objectives <mode>", '"state": objectives from the host state machine; "energy": energy throughout', "state")
     .option("--retune", "refit the baselines on the training workloads even if --out holds a fit")
     .option("--model-dir <dir>", "thermal model registry for mpc (coolfleet model train; liquid models in <dir>/liquid)", "bench-results/models")
-    .option("--profile <id>", `simulated machine for every host, of ${PROFILES.join(", ")}`, "poweredge-r740-air")
+    .option("--profile <id>", "simulated machine for every host: a firmware-sim profile id (poweredge-r740-air, poweredge-r750-liquid, macpro-2019)", "poweredge-r740-air")
     .action(async (raw: BenchCliOptions) => {
       const options = parseBenchOptions(raw);
       const [{ runBench }, { createBenchMpc }] = await Promise.all([import("../../bench/closed-loop/run-bench.js"), import("../../bench/closed-loop/mpc-factory.js")]);

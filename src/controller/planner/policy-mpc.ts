@@ -65,7 +65,7 @@ export interface MpcPolicyOptions {
    * 0 = no probation.
    */
   probationPredictions?: number;
-  /** A host whose live 10 s prediction error (mean absolute, 60 s average) exceeds this is planned by the fallback … */
+  /** A host whose live 10 s prediction error (mean absolute, 60 s average) exceeds this goes to the fallback … */
   fallbackErrorC?: number;
   /** … until it is back below this. */
   recoverErrorC?: number;
@@ -94,9 +94,9 @@ export const MPC_LIQUID_FAN_STEP_PCT = 10;
 export const MPC_PUMP_STEP_PCT = 10;
 
 /**
- * Why a host is planned by the fallback baseline instead of the model: no model for its kind of cooling yet (cold start), its first
- * minute, fans it may not command, its model's error not measured yet (probation), or a live prediction error past
- * the threshold.
+ * Why a host is planned by the fallback baseline instead of the model: no model for its kind of cooling yet
+ * (cold start), its first minute, fans it may not command, its model's error not measured yet (probation), or a
+ * live prediction error past the threshold.
  */
 export type MpcFallbackReason = "cold-start" | "warm-up" | "fans-not-controlled" | "probation" | "prediction-error";
 
@@ -126,16 +126,16 @@ interface HostMemory {
  * every limit less a margin. Liquid-cooled hosts have their own model (pump and coolant too) and a fan × pump grid,
  * and pay pump watts as well. Objectives: energy (targets as given), headroom (targets lowered), feed-forward (the
  * load is extrapolated along its rise), drives (drive targets lowered); Error hosts are not planned (Planner).
- * The fallback baseline (B1 by default) plans the hosts the model cannot: no model for their kind of cooling yet (cold start), the first minute of a
- * host (its history fills), fans the controller may not command, hosts whose model error is not measured yet
- * (probation), and hosts whose live prediction error grew past a threshold.
+ * The fallback baseline (B1 by default) plans the hosts the model cannot: no model for their kind of cooling yet
+ * (cold start), the first minute of a host (its history fills), fans the controller may not command, hosts whose
+ * model error is not measured yet (probation), and hosts whose live prediction error grew past a threshold.
  */
 export class MpcPolicy implements PlanningPolicy {
   readonly id = "mpc";
-  private readonly b2: PlanningPolicy;
+  private readonly fallback: PlanningPolicy;
   private readonly tracker: PredictionErrorTracker;
   private readonly memory = new Map<string, HostMemory>();
-  private readonly onB2 = new Map<string, MpcFallbackReason>();
+  private readonly onFallback = new Map<string, MpcFallbackReason>();
   private readonly tuning: ChoiceTuning;
   private readonly stepPct: number;
   private readonly liquidFanStepPct: number;
@@ -158,7 +158,7 @@ export class MpcPolicy implements PlanningPolicy {
     private model: ThermalPredictor | undefined,
     private readonly options: MpcPolicyOptions,
   ) {
-    this.b2 = (options.fallback ?? "b1") === "b1" ? new B1StepwisePolicy() : new B2CascadePidPolicy(options.planPeriodMs, options.b2Gains ? { fanGains: options.b2Gains } : {});
+    this.fallback = (options.fallback ?? "b1") === "b1" ? new B1StepwisePolicy() : new B2CascadePidPolicy(options.planPeriodMs, options.b2Gains ? { fanGains: options.b2Gains } : {});
     this.tracker = new PredictionErrorTracker(options.errorTauMs ?? 60_000, 2 * options.planPeriodMs);
     this.tuning = {
       energy: { ...MPC_DEFAULT_ENERGY, ...options.energy },
@@ -215,7 +215,7 @@ export class MpcPolicy implements PlanningPolicy {
 
   plan(input: PlannerInput): SetpointProposal[] {
     const modelHosts: ModelHost[] = [];
-    const b2Hosts: HostView[] = [];
+    const fallbackHosts: HostView[] = [];
     for (const host of input.hosts) {
       if (!hasTrustedCpu(host) || !host.capabilities) continue;
       const memory = this.memoryFor(host.hostId);
@@ -225,39 +225,39 @@ export class MpcPolicy implements PlanningPolicy {
       const kind: CoolingKind = controlsPump(host.capabilities) ? "liquid" : "air";
       const reason = this.fallbackReason(host, kind, memory, errorC);
       this.noteRoute(host.hostId, reason, errorC);
-      if (reason) b2Hosts.push(host);
-      // A host on the fallback for its prediction error (or on probation) is still predicted (for the fan it actually runs), so
-      // its error is measured and it can recover.
+      if (reason) fallbackHosts.push(host);
+      // A host on the fallback for its prediction error (or on probation) is still predicted (for the fan it actually
+      // runs), so its error is measured and it can recover.
       if (!reason || reason === "prediction-error" || reason === "probation") modelHosts.push({ host, memory, objective: objectiveFor(input, host.hostId), kind, shadow: reason !== undefined });
     }
-    this.fallbackPeriods += b2Hosts.length;
+    this.fallbackPeriods += fallbackHosts.length;
     const proposals: SetpointProposal[] = [];
     const airHosts = modelHosts.filter((h) => h.kind === "air");
     const liquidHosts = modelHosts.filter((h) => h.kind === "liquid");
     if (this.model && airHosts.length > 0) proposals.push(...this.planWithModel(this.model, input.nowMs, airHosts));
     if (this.liquidModel && liquidHosts.length > 0) proposals.push(...this.planWithModel(this.liquidModel, input.nowMs, liquidHosts));
-    if (b2Hosts.length > 0) proposals.push(...this.b2.plan({ ...input, hosts: b2Hosts }));
+    if (fallbackHosts.length > 0) proposals.push(...this.fallback.plan({ ...input, hosts: fallbackHosts }));
     return proposals;
   }
 
   forget(hostIds: Iterable<string>): void {
     const ids = [...hostIds];
-    this.b2.forget(ids);
+    this.fallback.forget(ids);
     for (const id of ids) {
       this.memory.delete(id);
-      this.onB2.delete(id);
+      this.onFallback.delete(id);
       this.tracker.forget(id);
     }
   }
 
   /** The fallback baseline's name in log lines ("B1" or "B2"). */
   get fallbackId(): string {
-    return this.b2.id.toUpperCase();
+    return this.fallback.id.toUpperCase();
   }
 
   /** Whether (and why) a host is currently planned by the fallback baseline: the per-host fallback flag. */
   fallbackOf(hostId: string): MpcFallbackReason | undefined {
-    return this.onB2.get(hostId);
+    return this.onFallback.get(hostId);
   }
 
   /** Share of host-periods planned by the fallback baseline since this policy was made. */
@@ -299,7 +299,7 @@ export class MpcPolicy implements PlanningPolicy {
 
   /** Keeps the per-host flag, says so in the log when a host changes hands, and gives the fallback a fresh start each time. */
   private noteRoute(hostId: string, reason: MpcFallbackReason | undefined, errorC: number | undefined): void {
-    const before = this.onB2.get(hostId);
+    const before = this.onFallback.get(hostId);
     if (reason === before) return;
     if (reason === "prediction-error") {
       this.log(`mpc: host ${hostId} falls back to ${this.fallbackId}: live 10 s prediction error ${errorC?.toFixed(2)} °C > ${this.fallbackErrorC} °C`);
@@ -307,10 +307,10 @@ export class MpcPolicy implements PlanningPolicy {
       this.log(`mpc: host ${hostId} back on the model: live prediction error ${errorC?.toFixed(2)} °C < ${this.recoverErrorC} °C`);
     }
     if (reason === undefined) {
-      this.onB2.delete(hostId);
-      this.b2.forget([hostId]);
+      this.onFallback.delete(hostId);
+      this.fallback.forget([hostId]);
     } else {
-      this.onB2.set(hostId, reason);
+      this.onFallback.set(hostId, reason);
     }
   }
 
@@ -409,7 +409,7 @@ function nearestIndex(fans: readonly number[], pumps: readonly number[] | undefi
 }
 
 /** Every fan level with every pump level: aligned lists, fan-major. */
-function pairGrid(fans: readonly number[], pumps: readonly number[]): { candidates: number[]; pumps: number[] } {
+export function pairGrid(fans: readonly number[], pumps: readonly number[]): { candidates: number[]; pumps: number[] } {
   const out = { candidates: [] as number[], pumps: [] as number[] };
   for (const f of fans) {
     for (const p of pumps) {
