@@ -1,4 +1,5 @@
 import { hostMode } from "../../src/agent/agent-telemetry.js";
+import { actuatorCapability } from "../../src/agent/capabilities.js";
 import { matchLimits, type ControlledTemp } from "../../src/agent/controlled-sensors.js";
 import { SafetyGovernor } from "../../src/agent/governor.js";
 import { LocalController } from "../../src/agent/local-control.js";
@@ -46,12 +47,12 @@ export class BenchAgent {
     this.pump = config.pump ? loopFor(config.pump, config, startPumpPct ?? config.pump.maxPct) : undefined;
   }
 
-  /** What the birth announces: both groups at "full" tier, with the config's bounds. */
+  /** What the birth announces: both groups at "full" tier, with the config's bounds and roles. */
   capabilities(): Capabilities {
     const { fans, pump } = this.config;
     return {
-      fans: { channels: fans.channels.length, tier: "full", minPct: fans.minPct, maxPct: fans.maxPct },
-      ...(pump ? { pump: { channels: pump.channels.length, tier: "full" as const, minPct: pump.minPct, maxPct: pump.maxPct } } : {}),
+      fans: actuatorCapability(fans, "full"),
+      ...(pump ? { pump: actuatorCapability(pump, "full") } : {}),
       maxLeaseMs: this.config.maxLeaseMs,
     };
   }

@@ -19,6 +19,7 @@ import {
 } from "../protocol/index.js";
 import { ActuatorWriteWatch } from "./actuator-write-watch.js";
 import { ActuatorWriter } from "./actuator-writer.js";
+import { actuatorCapability } from "./capabilities.js";
 import { hostMode } from "./agent-telemetry.js";
 import { CommandLease, type AckDecision } from "./command-lease.js";
 import { matchLimits, unmatchedLimits, type ControlledTemp } from "./controlled-sensors.js";
@@ -201,12 +202,7 @@ export class CoolingAgent {
 
   private birth(): HostBirth {
     const { config, hostId, boot, clock, agentVersion, inventory } = this.deps;
-    const capability = (group: ActuatorGroupConfig, actuator: CoolingActuator | undefined) => ({
-      channels: group.channels.length,
-      tier: actuator?.tier ?? ("full" as const),
-      minPct: group.minPct,
-      maxPct: group.maxPct,
-    });
+    const capability = (group: ActuatorGroupConfig, actuator: CoolingActuator | undefined) => actuatorCapability(group, actuator?.tier ?? "full");
     return {
       v: PROTOCOL_VERSION,
       host: hostId,

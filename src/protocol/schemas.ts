@@ -108,11 +108,18 @@ export const SensorManifestEntry = z.object({
 });
 export type SensorManifestEntry = z.infer<typeof SensorManifestEntry>;
 
-
+const ActuatorCapability = z.object({
+  channels: z.number().int().nonnegative(),
+  tier: CapabilityTier,
+  minPct: pct,
+  maxPct: pct,
+  /** The sensor roles the group cools (its config's `roles`); absent from older agents. */
+  roles: z.array(SensorRole).min(1).max(SensorRole.options.length).optional(),
+});
 
 export const Capabilities = z.object({
-  fans: z.object({ channels: z.number().int().nonnegative(), tier: CapabilityTier, minPct: pct, maxPct: pct }),
-  pump: z.object({ channels: z.number().int().nonnegative(), tier: CapabilityTier, minPct: pct, maxPct: pct }).optional(),
+  fans: ActuatorCapability,
+  pump: ActuatorCapability.optional(),
   /** Longest command lease the agent honours, whatever expiresAt says. */
   maxLeaseMs: z.number().int().positive(),
 });

@@ -59,7 +59,10 @@ export function validHostState(rng: FuzzRng, host: string): HostState {
       unit: "C" as const,
       ...(rng.chance(0.5) ? { role: "cpu" as const, targetC: 80, criticalC: 95, required: true } : {}),
     })),
-    capabilities: { fans: { channels: rng.range(1, 6), tier: rng.pick(CAPABILITY_TIERS), minPct: 20, maxPct: 100 }, maxLeaseMs: 30_000 },
+    capabilities: {
+      fans: { channels: rng.range(1, 6), tier: rng.pick(CAPABILITY_TIERS), minPct: 20, maxPct: 100, ...(rng.chance(0.5) ? { roles: ["cpu" as const, "drive" as const] } : {}) },
+      maxLeaseMs: 30_000,
+    },
     ...(rng.chance(0.3) ? { inventory: { model: "R740", bios: "2.1" } } : {}),
   };
 }

@@ -73,7 +73,11 @@ describe("one agent, IPMI fans and a Modbus pump on a simulated liquid-cooled Po
   it("announces both buses' sensors and full control of both actuator groups", async () => {
     await waitFor("birth", () => states.some((s) => s.online));
     const birth = states.find((s) => s.online)!;
-    expect(birth.online && birth.capabilities).toMatchObject({ fans: { tier: "full", channels: 6 }, pump: { tier: "full", channels: 1 } });
+    // Each group announces the roles it cools, so the controller's baselines drive it from the same sensors.
+    expect(birth.online && birth.capabilities).toMatchObject({
+      fans: { tier: "full", channels: 6, roles: ["exhaust"] },
+      pump: { tier: "full", channels: 1, roles: ["cpu", "coolant"] },
+    });
     const ids = birth.online ? birth.sensors.map((s) => s.id) : [];
     expect(ids).toEqual(expect.arrayContaining(["ipmi:Temp@3.1", "ipmi:Temp@3.2", "ipmi:Exhaust Temp", "cdu:flow", "cdu:coolant_supply_temp"]));
   });

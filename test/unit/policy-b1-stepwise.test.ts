@@ -180,6 +180,27 @@ describe("B1 output", () => {
     expect(hot?.setpoints.fanPct).toBe(90);
   });
 
+  it("drives each group from the roles its agent says it cools", () => {
+    // A cold-plate host: the fans cool the drives only, the pump the CPUs and the coolant.
+    const coldPlate = caps({
+      fans: { channels: 6, tier: "full", minPct: 20, maxPct: 100, roles: ["drive"] },
+      pump: { channels: 1, tier: "full", minPct: 20, maxPct: 100, roles: ["cpu", "coolant"] },
+    });
+    const cpuHot = policy().plan(input([host([temp("cpu", 6), temp("coolant", -20), temp("drive", -20)], { capabilities: coldPlate })]))[0];
+    expect(cpuHot?.setpoints).toEqual({ fanPct: 30, pumpPct: 100 });
+    const drivesHot = policy().plan(input([host([temp("cpu", -20), temp("coolant", -20), temp("drive", 6)], { capabilities: coldPlate })]))[0];
+    expect(drivesHot?.setpoints).toEqual({ fanPct: 100, pumpPct: 30 });
+    // Fans that follow the exhaust air use the main curve for it; a hot CPU they do not cool leaves them alone.
+    const exhaustFans = caps({ fans: { channels: 6, tier: "full", minPct: 0, maxPct: 100, roles: ["exhaust"] } });
+    expect(fanOf(policy(), host([temp("cpu", 6), temp("exhaust", 1)], { capabilities: exhaustFans }))).toBe(60);
+    // An agent that does not announce roles gets the defaults: CPUs and drives.
+    expect(fanOf(policy(), host([temp("cpu", 6), temp("drive", -20)]))).toBe(100);
+
+    function policy(): B1StepwisePolicy {
+      return new B1StepwisePolicy({ cpuCurve: CURVE, hysteresisC: 2 });
+    }
+  });
+
   it("applies the objective: lowered targets and a feed-forward bias", () => {
     const policy = () => new B1StepwisePolicy({ cpuCurve: CURVE, hysteresisC: 2 });
     const h = host([temp("cpu", -2), temp("drive", -3)]);

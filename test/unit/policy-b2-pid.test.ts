@@ -190,6 +190,19 @@ describe("B2 inputs", () => {
     expect(policy.plan(input(host(h.temperatures, { hostId: "h2", capabilities: caps(0, 100, monitorPump) })))[0]?.setpoints.pumpPct).toBeUndefined();
   });
 
+  it("drives each loop from the roles its agent says the group cools", () => {
+    const policy = new B2CascadePidPolicy(PLAN_PERIOD_MS, { fanGains: { kp: 10, ki: 0, kd: 0 }, pumpGains: { kp: 5, ki: 0, kd: 0 } });
+    // A cold-plate host: the fans cool the drives only, so a CPU 5 °C over its target moves the pump, not the fans.
+    const coldPlate = caps(0, 100, { channels: 1, tier: "full", minPct: 20, maxPct: 100, roles: ["cpu", "coolant"] });
+    coldPlate.fans.roles = ["drive"];
+    const cpuHot = policy.plan(input(host([temp("cpu", TARGET_C + 5), temp("coolant", TARGET_C - 10), temp("drive", TARGET_C - 2)], { capabilities: coldPlate })))[0]?.setpoints;
+    expect(cpuHot?.fanPct).toBe(0);
+    expect(cpuHot?.pumpPct).toBeCloseTo(25, 9);
+    // The same readings on a host whose agent does not announce roles: the fans follow the CPU too.
+    const unannounced = policy.plan(input(host([temp("cpu", TARGET_C + 5), temp("drive", TARGET_C - 2)], { hostId: "h2" })))[0]?.setpoints;
+    expect(unannounced?.fanPct).toBeCloseTo(50, 9);
+  });
+
   it("headroom asks for more fan than energy, feed-forward adds its bias", () => {
     const h = host([temp("cpu", TARGET_C - 1)]);
     const gains = { fanGains: { kp: 10, ki: 0, kd: 0 } };

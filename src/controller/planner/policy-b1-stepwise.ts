@@ -5,13 +5,17 @@ import { hasTrustedCpu, worstMarginC } from "./margins.js";
 import { objectiveFor, type PlannerInput, type PlanningPolicy } from "./policy.js";
 import { DEFAULT_LEASE_PERIODS, leaseTtlMs, setpointsFor } from "./proposal.js";
 import { DEFAULT_CURVE_STEPS, nextStepIndex, validateCurve, type CurveStep } from "./stepwise-curve.js";
+import { fanZone, pumpZone } from "./zones.js";
 
 export interface B1StepwiseOptions {
-  /** Curve for the CPU zone (hottest trusted CPU sensor's margin). */
+  /**
+   * Curve for the fans' main zone: the worst margin over the roles the fans cool other than drives (the CPUs by
+   * default; the exhaust, say, on a liquid-cooled host whose agent says so).
+   */
   cpuCurve?: readonly CurveStep[];
-  /** Curve for the drive zone (hottest trusted drive's margin). */
+  /** Curve for the drive zone (hottest trusted drive's margin), when the fans cool drives. */
   driveCurve?: readonly CurveStep[];
-  /** Curve for the pump zone (hottest trusted CPU or coolant sensor's margin), liquid-cooled hosts only. */
+  /** Curve for the pump zone (the roles the pump cools: CPUs and coolant by default), liquid-cooled hosts only. */
   pumpCurve?: readonly CurveStep[];
   /** A zone steps down only once its margin is this far below the current step's threshold (°C). */
   hysteresisC?: number;
@@ -20,21 +24,23 @@ export interface B1StepwiseOptions {
 
 export const B1_DEFAULT_HYSTERESIS_C = 2;
 
-const CPU_ZONE: ReadonlySet<SensorRole> = new Set(["cpu"]);
-const DRIVE_ZONE: ReadonlySet<SensorRole> = new Set(["drive"]);
-// The loop carries CPU heat, and coolant sensors watch the loop itself.
-const PUMP_ZONE: ReadonlySet<SensorRole> = new Set(["cpu", "coolant"]);
+/** The fans' zones: drives on their own curve, everything else they cool on the main one. */
+function fanZones(fanRoles: ReadonlySet<SensorRole>): { main: ReadonlySet<SensorRole>; drive: ReadonlySet<SensorRole> } {
+  const main = new Set([...fanRoles].filter((role) => role !== "drive"));
+  return { main, drive: new Set(fanRoles.has("drive") ? (["drive"] as const) : []) };
+}
 
 /** The step each zone of a host is on; undefined = no memory (zone unseen, or it lost its trusted sensors). */
 interface ZoneSteps {
-  cpu: number | undefined;
+  main: number | undefined;
   drive: number | undefined;
   pump: number | undefined;
 }
 
 /**
  * B1, the stock BMC: per zone a stepwise margin → fan % curve with hysteresis, fans at the max over zones (as Dell
- * iDRAC and OpenBMC phosphor-pid-control "stepwise" controllers do). The objective shifts the margins (headroom,
+ * iDRAC and OpenBMC phosphor-pid-control "stepwise" controllers do). Each group answers to the sensor roles its agent
+ * says it cools (fanZone, pumpZone). The objective shifts the margins (headroom,
  * drives) and adds its bias to the result (feed-forward), so B1 sees what every other policy sees.
  */
 export class B1StepwisePolicy implements PlanningPolicy {
@@ -66,13 +72,14 @@ export class B1StepwisePolicy implements PlanningPolicy {
       if (!hasTrustedCpu(host)) continue;
       const objective = objectiveFor(input, host.hostId);
       const previous = this.steps.get(host.hostId);
+      const fans = fanZones(fanZone(host.capabilities));
       const next: ZoneSteps = {
-        cpu: this.step(this.cpuCurve, previous?.cpu, worstMarginC(host, CPU_ZONE, objective)),
-        drive: this.step(this.driveCurve, previous?.drive, worstMarginC(host, DRIVE_ZONE, objective)),
-        pump: this.step(this.pumpCurve, previous?.pump, worstMarginC(host, PUMP_ZONE, objective)),
+        main: this.step(this.cpuCurve, previous?.main, worstMarginC(host, fans.main, objective)),
+        drive: this.step(this.driveCurve, previous?.drive, worstMarginC(host, fans.drive, objective)),
+        pump: this.step(this.pumpCurve, previous?.pump, worstMarginC(host, pumpZone(host.capabilities), objective)),
       };
       this.steps.set(host.hostId, next);
-      const fanPct = Math.max(pctAt(this.cpuCurve, next.cpu), pctAt(this.driveCurve, next.drive)) + objective.biasPct;
+      const fanPct = Math.max(pctAt(this.cpuCurve, next.main), pctAt(this.driveCurve, next.drive)) + objective.biasPct;
       const pumpPct = next.pump === undefined ? undefined : pctAt(this.pumpCurve, next.pump) + objective.biasPct;
       const setpoints = setpointsFor(host.capabilities, fanPct, pumpPct);
       if (setpoints) proposals.push({ hostId: host.hostId, setpoints, ttlMs: leaseTtlMs(host, this.leasePeriods) });

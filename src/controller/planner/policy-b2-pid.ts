@@ -1,4 +1,4 @@
-import type { Capabilities, SensorRole } from "../../protocol/index.js";
+import type { Capabilities } from "../../protocol/index.js";
 import type { HostView, SetpointProposal } from "../types.js";
 import { CoolfleetError, ErrorCode } from "../../core/errors.js";
 import { hasTrustedCpu, worstMarginC } from "./margins.js";
@@ -6,6 +6,7 @@ import { MarginPid, type PidGains } from "./margin-pid.js";
 import type { HostObjective } from "./objective.js";
 import { objectiveFor, type PlannerInput, type PlanningPolicy } from "./policy.js";
 import { controlsFans, controlsPump, DEFAULT_LEASE_PERIODS, leaseTtlMs, setpointsFor } from "./proposal.js";
+import { fanZone, pumpZone } from "./zones.js";
 
 /** The agent's L2 defaults, until the benchmark grid-searches B2's gains on the training traces. */
 export const B2_DEFAULT_GAINS: Readonly<PidGains> = Object.freeze({ kp: 4, ki: 0.15, kd: 0 });
@@ -18,10 +19,6 @@ export interface B2CascadePidOptions {
   leasePeriods?: number;
 }
 
-// Fans carry CPU and drive heat out of the chassis; the liquid loop carries CPU heat and is watched by coolant sensors.
-// Inlet is excluded: no fan or pump speed lowers the air that arrives.
-const FAN_ROLES: ReadonlySet<SensorRole> = new Set(["cpu", "drive"]);
-const PUMP_ROLES: ReadonlySet<SensorRole> = new Set(["cpu", "coolant"]);
 
 interface HostLoops {
   fan: MarginPid | undefined;
@@ -61,8 +58,9 @@ export class B2CascadePidPolicy implements PlanningPolicy {
       if (!hasTrustedCpu(host) || !host.capabilities) continue;
       const objective = objectiveFor(input, host.hostId);
       const loops = this.loopsFor(host, host.capabilities, objective);
-      const fanPct = runLoop(loops.fan, worstMarginC(host, FAN_ROLES, objective), objective);
-      const pumpPct = runLoop(loops.pump, worstMarginC(host, PUMP_ROLES, objective), objective);
+      // Each loop follows the roles its group cools, as the agent announces them (fans: CPUs and drives by default).
+      const fanPct = runLoop(loops.fan, worstMarginC(host, fanZone(host.capabilities), objective), objective);
+      const pumpPct = runLoop(loops.pump, worstMarginC(host, pumpZone(host.capabilities), objective), objective);
       const setpoints = setpointsFor(host.capabilities, fanPct, pumpPct);
       if (setpoints) proposals.push({ hostId: host.hostId, setpoints, ttlMs: leaseTtlMs(host, this.leasePeriods) });
     }
@@ -80,8 +78,8 @@ export class B2CascadePidPolicy implements PlanningPolicy {
     const fan = controlsFans(caps) ? new MarginPid(this.fanGains, this.dtS, caps.fans.minPct, caps.fans.maxPct) : undefined;
     const pump = caps.pump && controlsPump(caps) ? new MarginPid(this.pumpGains, this.dtS, caps.pump.minPct, caps.pump.maxPct) : undefined;
     // Bumpless: take over from whatever the host runs now (its own L2 PID, or a previous controller's set-point).
-    startLoop(fan, host.fanPct, worstMarginC(host, FAN_ROLES, objective), objective);
-    startLoop(pump, host.pumpPct, worstMarginC(host, PUMP_ROLES, objective), objective);
+    startLoop(fan, host.fanPct, worstMarginC(host, fanZone(caps), objective), objective);
+    startLoop(pump, host.pumpPct, worstMarginC(host, pumpZone(caps), objective), objective);
     const loops = { fan, pump, boundsKey };
     this.loops.set(host.hostId, loops);
     return loops;

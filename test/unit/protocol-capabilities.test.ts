@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { decodeHostState, encode } from "../../src/protocol/index.js";
+
+function birth(fans: Record<string, unknown>): string {
+  return JSON.stringify({
+    v: 1,
+    host: "r750-01",
+    boot: "boot-0001",
+    online: true,
+    ts: 1_700_000_000_000,
+    agentVersion: "0.1.0",
+    periodMs: 1000,
+    sensors: [],
+    capabilities: { fans: { channels: 6, tier: "full", minPct: 20, maxPct: 100, ...fans }, maxLeaseMs: 30_000 },
+  });
+}
+
+describe("a birth's actuator roles", () => {
+  it("carries the roles a group cools, and round-trips them", () => {
+    const decoded = decodeHostState(birth({ roles: ["drive", "exhaust"] }));
+    expect(decoded.ok && decoded.value.online && decoded.value.capabilities.fans.roles).toEqual(["drive", "exhaust"]);
+    if (decoded.ok) expect(decodeHostState(encode(decoded.value))).toEqual(decoded);
+  });
+
+  it("accepts a birth without roles (agents that do not announce them)", () => {
+    const decoded = decodeHostState(birth({}));
+    expect(decoded.ok && decoded.value.online && decoded.value.capabilities.fans.roles).toBeUndefined();
+  });
+
+  it.each([
+    ["an unknown role", ["cpu", "gpu"]],
+    ["no role at all", []],
+    ["more roles than there are", ["cpu", "drive", "inlet", "exhaust", "coolant", "other", "cpu"]],
+    ["not a list", "cpu"],
+  ])("rejects %s", (_name, roles) => {
+    const decoded = decodeHostState(birth({ roles }));
+    expect(decoded.ok).toBe(false);
+    expect(decoded.ok ? "" : decoded.reason).toMatch(/roles/);
+  });
+});
