@@ -67,7 +67,14 @@ export const StoreConfig = z
     kind: z.enum(["sqlite", "dynamodb"]).default("sqlite").describe("Storage backend: sqlite (WAL, one file; the embedded default) or dynamodb (Amazon DynamoDB, for fleets that outgrow one machine; needs the dynamodb block)."),
     path: z.string().min(1).default("/var/lib/coolfleet/controller.db").describe('SQLite database file (kind sqlite); ":memory:" keeps nothing across restarts.'),
     dynamodb: DynamoStoreConfig.optional().describe("The DynamoDB table (kind dynamodb): region, optional endpoint, table name."),
-    rawRetentionHours: z.number().positive().default(72).describe("Raw telemetry older than this is deleted by the retention job (per-minute roll-ups stay)."),
+    rawRetentionHours: z.number().positive().default(72).describe("Raw telemetry older than this is deleted by the retention job (its roll-ups stay, for rollUpRetentionHours)."),
+    rollUpRetentionHours: z
+      .number()
+      .positive()
+      .default(24 * 400)
+      .describe(
+        "Roll-up buckets (the per-minute summaries of raw telemetry) that ended longer ago than this are deleted; at least rawRetentionHours. The default, 400 days, keeps a year plus a margin for year-over-year views.",
+      ),
     featureRetentionHours: z.number().positive().default(24 * 30).describe("Extracted feature windows (the model's training data) older than this are deleted."),
     commandRetentionHours: z
       .number()
@@ -76,9 +83,15 @@ export const StoreConfig = z
       .describe("Commands sent and acks received longer ago than this are deleted (a fleet sends about one command per host every few seconds)."),
     transitionRetentionHours: z.number().positive().default(24 * 30).describe("State-machine transitions older than this are deleted; each host's current state is kept."),
     rollUpCron: z.string().min(1).default("*/5 * * * *").describe("When raw telemetry is rolled up into per-minute buckets (cron syntax)."),
-    retentionCron: z.string().min(1).default("17 * * * *").describe("When the retention job deletes old raw telemetry, features, commands, acks and transitions (cron syntax)."),
+    retentionCron: z.string().min(1).default("17 * * * *").describe("When the retention job deletes old raw telemetry, roll-ups, features, commands, acks and transitions (cron syntax)."),
   })
-  .strict();
+  .strict()
+  // Raw telemetry outliving its summary would leave a gap in the long views once the roll-ups go. (A value that is not
+  // positive is already reported by its own key.)
+  .refine((store) => !(store.rawRetentionHours > 0 && store.rollUpRetentionHours > 0) || store.rollUpRetentionHours >= store.rawRetentionHours, {
+    path: ["rollUpRetentionHours"],
+    message: "must be at least store.rawRetentionHours (raw telemetry must not outlive its roll-ups)",
+  });
 
 export const ModelConfig = z
   .object({

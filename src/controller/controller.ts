@@ -133,6 +133,7 @@ export class FleetController implements FleetReadModel {
         rollUpCron: config.store.rollUpCron,
         retentionCron: config.store.retentionCron,
         rawRetentionMs: config.store.rawRetentionHours * HOUR_MS,
+        rollUpRetentionMs: config.store.rollUpRetentionHours * HOUR_MS,
         featureRetentionMs: config.store.featureRetentionHours * HOUR_MS,
         commandRetentionMs: config.store.commandRetentionHours * HOUR_MS,
         transitionRetentionMs: config.store.transitionRetentionHours * HOUR_MS,

@@ -367,6 +367,60 @@ export function describeTelemetryStoreContract(label: string, open: () => Promis
         expect(await store.deleteRawBefore(T0 + 60_000)).toBe(0);
       });
 
+      describe("roll-up retention", () => {
+        /** Two hosts, a message every 10 s for six minutes, rolled up into one- and two-minute buckets (T0 is a whole even minute). */
+        async function rolledUpTwoSizes(): Promise<void> {
+          for (const host of ["r740-01", "r740-02"]) {
+            await store.upsertHost(birth(host));
+            await store.appendTelemetry(Array.from({ length: 36 }, (_, s) => telemetry(host, s, { ts: T0 + s * 10_000 })));
+          }
+          expect(await store.rollUp(MINUTE_MS, T0 + 6 * MINUTE_MS)).toMatchObject({ buckets: 12, samples: 72 });
+          expect(await store.rollUp(2 * MINUTE_MS, T0 + 6 * MINUTE_MS)).toMatchObject({ buckets: 6, samples: 72 });
+        }
+        const starts = async (host: string, bucketMs: number): Promise<number[]> =>
+          (await store.rollupRange(host, bucketMs, 0, Number.MAX_SAFE_INTEGER)).map((b) => (b.bucketStartMs - T0) / MINUTE_MS);
+
+        it("deletes buckets of every size that ended at or before the cut, on every host, and counts them", async () => {
+          await rolledUpTwoSizes();
+          expect(await store.deleteRollupsBefore(T0)).toBe(0);
+          // Cut at minute 3: one-minute buckets 0, 1, 2 ended by then; of the two-minute ones only [0, 2): [2, 4) started
+          // before the cut but ends after it.
+          expect(await store.deleteRollupsBefore(T0 + 3 * MINUTE_MS)).toBe(8);
+          for (const host of ["r740-01", "r740-02"]) {
+            expect(await starts(host, MINUTE_MS)).toEqual([3, 4, 5]);
+            expect(await starts(host, 2 * MINUTE_MS)).toEqual([2, 4]);
+          }
+          expect(await store.deleteRollupsBefore(T0 + 3 * MINUTE_MS)).toBe(0);
+          // A bucket that ends exactly at the cut goes; one ending a millisecond after it stays.
+          expect(await store.deleteRollupsBefore(T0 + 4 * MINUTE_MS - 1)).toBe(0);
+          expect(await store.deleteRollupsBefore(T0 + 4 * MINUTE_MS)).toBe(4);
+          for (const host of ["r740-01", "r740-02"]) {
+            expect(await starts(host, MINUTE_MS)).toEqual([4, 5]);
+            expect(await starts(host, 2 * MINUTE_MS)).toEqual([4]);
+          }
+          // What is left reads back whole; raw telemetry is untouched.
+          expect(await store.rollupRange("r740-02", MINUTE_MS, T0 + 4 * MINUTE_MS, T0 + 5 * MINUTE_MS)).toEqual([
+            expect.objectContaining({ hostId: "r740-02", bucketMs: MINUTE_MS, bucketStartMs: T0 + 4 * MINUTE_MS, samples: 6, fanPctMean: 40 }),
+          ]);
+          expect(await store.countTelemetry()).toBe(72);
+          expect(await store.deleteRollupsBefore(Number.MAX_SAFE_INTEGER)).toBe(6);
+          expect(await starts("r740-01", MINUTE_MS)).toEqual([]);
+        });
+
+        it("leaves the roll-up progress: a later roll-up does not compute a deleted bucket again", async () => {
+          await rolledUpTwoSizes();
+          expect(await store.deleteRollupsBefore(T0 + 4 * MINUTE_MS)).toBe(12);
+          // The raw telemetry of the deleted buckets is still stored here, and a minute more arrives.
+          await store.appendTelemetry(Array.from({ length: 6 }, (_, i) => telemetry("r740-01", 36 + i, { ts: T0 + 6 * MINUTE_MS + i * 10_000 })));
+          expect(await store.rollUp(MINUTE_MS, T0 + 8 * MINUTE_MS)).toEqual({ buckets: 1, samples: 6, doneBeforeMs: T0 + 8 * MINUTE_MS });
+          expect(await store.rollUp(2 * MINUTE_MS, T0 + 8 * MINUTE_MS)).toEqual({ buckets: 1, samples: 6, doneBeforeMs: T0 + 8 * MINUTE_MS });
+          expect(await starts("r740-01", MINUTE_MS)).toEqual([4, 5, 6]);
+          expect(await starts("r740-01", 2 * MINUTE_MS)).toEqual([4, 6]);
+          expect(await starts("r740-02", MINUTE_MS)).toEqual([4, 5]);
+          expect(await store.countTelemetry()).toBe(78);
+        });
+      });
+
       it("deletes feature windows that ended at or before the cut, and no raw telemetry", async () => {
         await store.appendTelemetry([telemetry("r740-01", 0)]);
         await store.appendFeatures([0, 10_000, 20_000].map((offsetMs) => features("r740-01", T0 + offsetMs)));

@@ -2,7 +2,10 @@ import type { Logger } from "../../core/logger.js";
 import type { RollUpResult, TelemetryStore } from "../store/telemetry-store.js";
 
 /** What the maintenance jobs need from a store. */
-export type MaintenanceStore = Pick<TelemetryStore, "rollUp" | "deleteRawBefore" | "deleteFeaturesBefore" | "deleteCommandsBefore" | "deleteTransitionsBefore">;
+export type MaintenanceStore = Pick<
+  TelemetryStore,
+  "rollUp" | "deleteRollupsBefore" | "deleteRawBefore" | "deleteFeaturesBefore" | "deleteCommandsBefore" | "deleteTransitionsBefore"
+>;
 
 export interface RollUpPolicy {
   /** Roll-up bucket: one row per host per bucketMs. */
@@ -13,6 +16,8 @@ export interface RollUpPolicy {
 
 export interface RetentionPolicy extends RollUpPolicy {
   rawRetentionMs: number;
+  /** Roll-up buckets (every bucket size) that ended longer ago than this go; at least rawRetentionMs. */
+  rollUpRetentionMs: number;
   featureRetentionMs: number;
   /** Commands and acks. */
   commandRetentionMs: number;
@@ -30,29 +35,36 @@ export async function runRollUp(store: MaintenanceStore, policy: RollUpPolicy, n
 
 export interface RetentionResult {
   rawDeleted: number;
+  /** Roll-up buckets, of every bucket size. */
+  rollupsDeleted: number;
   featuresDeleted: number;
   /** Commands and acks. */
   commandsDeleted: number;
   transitionsDeleted: number;
   /** Raw telemetry before this is gone. */
   rawCutMs: number;
+  /** Roll-up buckets that ended at or before this are gone. */
+  rollupCutMs: number;
   featureCutMs: number;
 }
 
 /**
- * Deletes raw telemetry, feature windows, commands with acks, and state transitions past their retention. Raw telemetry goes only once it is rolled up:
+ * Deletes raw telemetry, roll-up buckets, feature windows, commands with acks, and state transitions past their retention. Raw telemetry goes only once it is rolled up:
  * a roll-up runs first, and the cut never passes the last rolled-up bucket, whatever the retention says
- * (a roll-up job that failed for a day must not turn retention into data loss).
+ * (a roll-up job that failed for a day must not turn retention into data loss). Roll-ups go by the end of their
+ * bucket; the roll-up progress stays, so a deleted bucket is never computed again.
  */
 export async function runRetention(store: MaintenanceStore, policy: RetentionPolicy, nowMs: number, logger: Logger): Promise<RetentionResult> {
   const rolled = await runRollUp(store, policy, nowMs, logger);
   const rawCutMs = Math.min(nowMs - policy.rawRetentionMs, rolled.doneBeforeMs);
+  const rollupCutMs = nowMs - policy.rollUpRetentionMs;
   const featureCutMs = nowMs - policy.featureRetentionMs;
   const rawDeleted = await store.deleteRawBefore(rawCutMs);
+  const rollupsDeleted = await store.deleteRollupsBefore(rollupCutMs);
   const featuresDeleted = await store.deleteFeaturesBefore(featureCutMs);
   const commandsDeleted = await store.deleteCommandsBefore(nowMs - policy.commandRetentionMs);
   const transitionsDeleted = await store.deleteTransitionsBefore(nowMs - policy.transitionRetentionMs);
-  const result = { rawDeleted, featuresDeleted, commandsDeleted, transitionsDeleted, rawCutMs, featureCutMs };
+  const result = { rawDeleted, rollupsDeleted, featuresDeleted, commandsDeleted, transitionsDeleted, rawCutMs, rollupCutMs, featureCutMs };
   logger.info(result, "telemetry retention done");
   return result;
 }

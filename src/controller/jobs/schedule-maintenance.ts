@@ -9,6 +9,8 @@ export interface MaintenanceSchedule {
   rollUpCron: string;
   retentionCron: string;
   rawRetentionMs: number;
+  /** Roll-up buckets; must be at least rawRetentionMs (raw telemetry must not outlive its summary). */
+  rollUpRetentionMs: number;
   featureRetentionMs: number;
   commandRetentionMs: number;
   transitionRetentionMs: number;
@@ -32,6 +34,13 @@ export function scheduleMaintenance(
   checkCron("rollUpCron", schedule.rollUpCron);
   checkCron("retentionCron", schedule.retentionCron);
   checkPositive("rawRetentionMs", schedule.rawRetentionMs);
+  checkPositive("rollUpRetentionMs", schedule.rollUpRetentionMs);
+  if (schedule.rollUpRetentionMs < schedule.rawRetentionMs) {
+    throw new CoolfleetError(
+      ErrorCode.ConfigInvalid,
+      `maintenance rollUpRetentionMs (${schedule.rollUpRetentionMs}) must be at least rawRetentionMs (${schedule.rawRetentionMs}): raw telemetry must not outlive its roll-ups`,
+    );
+  }
   checkPositive("featureRetentionMs", schedule.featureRetentionMs);
   checkPositive("commandRetentionMs", schedule.commandRetentionMs);
   checkPositive("transitionRetentionMs", schedule.transitionRetentionMs);
@@ -40,6 +49,7 @@ export function scheduleMaintenance(
   const retention = {
     ...rollUp,
     rawRetentionMs: schedule.rawRetentionMs,
+    rollUpRetentionMs: schedule.rollUpRetentionMs,
     featureRetentionMs: schedule.featureRetentionMs,
     commandRetentionMs: schedule.commandRetentionMs,
     transitionRetentionMs: schedule.transitionRetentionMs,

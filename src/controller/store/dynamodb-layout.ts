@@ -42,7 +42,9 @@ export const rawSk = (boot: string, seq: number): string => `${PREFIX.raw}${enco
 export const featuresSk = (windowStartMs: number): string => `${PREFIX.features}${pad(windowStartMs)}`;
 export const commandSk = (cmdId: string): string => `${PREFIX.command}${encodeURIComponent(cmdId)}`;
 export const acksOfCommandPrefix = (cmdId: string): string => `${PREFIX.ack}${encodeURIComponent(cmdId)}#`;
-export const rollupSk = (bucketMs: number, bucketStartMs: number): string => `${PREFIX.rollup}${pad(bucketMs)}#${pad(bucketStartMs)}`;
+/** The sort-key prefix every roll-up bucket of one bucket size shares. */
+export const rollupSizePrefix = (bucketMs: number): string => `${PREFIX.rollup}${pad(bucketMs)}#`;
+export const rollupSk = (bucketMs: number, bucketStartMs: number): string => `${rollupSizePrefix(bucketMs)}${pad(bucketStartMs)}`;
 export const rollupProgressSk = (bucketMs: number): string => `${PREFIX.rollupProgress}${pad(bucketMs)}`;
 
 /**

@@ -1,7 +1,7 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { forEachLimited } from "./dynamodb-batch.js";
 import { addToBucket, fromRollup, toRollup, type RollupSums } from "./dynamodb-items.js";
-import { DIRECTORY_PK, META_PK, pad, PREFIX, rollupProgressSk, timeBetween } from "./dynamodb-layout.js";
+import { DIRECTORY_PK, hostPk, META_PK, PREFIX, rollupProgressSk, rollupSizePrefix, timeBetween } from "./dynamodb-layout.js";
 import { isConditionFailure, type DynamoTable } from "./dynamodb-table.js";
 import type { RollUpResult, TelemetryRollup } from "./telemetry-store.js";
 
@@ -44,8 +44,49 @@ export class DynamoRollups {
   }
 
   async rollupRange(hostId: string, bucketMs: number, fromMs: number, toMs: number): Promise<TelemetryRollup[]> {
-    const range = timeBetween(`${PREFIX.rollup}${pad(bucketMs)}#`, fromMs, toMs);
+    const range = timeBetween(rollupSizePrefix(bucketMs), fromMs, toMs);
     if (!range) return [];
     return (await this.table.queryBase(hostId, range)).map(toRollup);
+  }
+
+  /**
+   * Deletes the buckets of every size that ended at or before ms, host by host. A bucket's end is a key range only
+   * once its size is fixed, so each host's sizes are found first, one single-key query per size (a skip scan);
+   * the buckets that go are then read by key (keys only) and deleted in batches of 25. The progress items in META
+   * stay, so rollUp never computes a deleted bucket again.
+   */
+  async deleteRollupsBefore(ms: number): Promise<number> {
+    let deleted = 0;
+    for (const host of await this.table.directory(DIRECTORY_PK)) {
+      let bucketMs = await this.nextBucketSize(host, PREFIX.rollup);
+      while (bucketMs !== undefined) {
+        // bucketStartMs + bucketMs ≤ ms, for whole-millisecond starts: bucketStartMs < floor(ms − bucketMs) + 1.
+        const range = timeBetween(rollupSizePrefix(bucketMs), 0, Math.floor(ms - bucketMs) + 1);
+        if (range) deleted += await this.table.deletePages(host, range, undefined);
+        // "~" sorts after every digit: the next key is the first of the next larger size.
+        bucketMs = await this.nextBucketSize(host, `${rollupSizePrefix(bucketMs)}~`);
+      }
+    }
+    return deleted;
+  }
+
+  /** The smallest bucket size of the host's roll-ups whose keys sort at or after `low`; undefined when none is left. */
+  private async nextBucketSize(host: string, low: string): Promise<number | undefined> {
+    const found: string[] = [];
+    await this.table.queryPages(
+      {
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :low AND :high",
+        ExpressionAttributeValues: { ":pk": hostPk(host), ":low": low, ":high": `${PREFIX.rollup}~` },
+        ProjectionExpression: "sk",
+      },
+      (items) => {
+        for (const item of items) found.push(String(item["sk"]));
+        return found.length === 0;
+      },
+      1,
+    );
+    // U#<bucketMs>#<bucketStartMs>, both zero-padded.
+    const sk = found[0];
+    return sk === undefined ? undefined : Number(sk.slice(PREFIX.rollup.length).split("#")[0]);
   }
 }

@@ -154,6 +154,11 @@ export class DynamoTelemetryStore implements TelemetryStore {
     return this.rollups.rollupRange(hostId, bucketMs, fromMs, toMs);
   }
 
+  async deleteRollupsBefore(ms: number): Promise<number> {
+    this.assertOpen();
+    return this.rollups.deleteRollupsBefore(ms);
+  }
+
   async deleteRawBefore(ms: number): Promise<number> {
     this.assertOpen();
     return this.raw.deleteRawBefore(ms);

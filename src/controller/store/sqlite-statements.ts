@@ -196,6 +196,22 @@ export function prepareStatements(db: Database.Database) {
       `SELECT * FROM telemetry_rollup WHERE host = @host AND bucket_ms = @bucket_ms
          AND bucket_start_ms >= @from AND bucket_start_ms < @to ORDER BY bucket_start_ms`,
     ),
+    // The bucket sizes a host has roll-ups of, each found by one primary-key seek (a skip scan), not by reading them all.
+    rollupBucketSizes: db.prepare<[{ host: string }], { bucket_ms: number }>(
+      `WITH RECURSIVE sizes (bucket_ms) AS (
+         SELECT (SELECT min(bucket_ms) FROM telemetry_rollup WHERE host = @host)
+         UNION ALL
+         SELECT (SELECT min(bucket_ms) FROM telemetry_rollup WHERE host = @host AND bucket_ms > sizes.bucket_ms)
+         FROM sizes WHERE sizes.bucket_ms IS NOT NULL
+       )
+       SELECT bucket_ms FROM sizes WHERE bucket_ms IS NOT NULL`,
+    ),
+    // Buckets of one size that start at or before last_start, i.e. end at or before the cut: a primary-key range.
+    deleteRollupsChunk: db.prepare<[{ host: string; bucket_ms: number; last_start: number; limit: number }]>(
+      `DELETE FROM telemetry_rollup WHERE host = @host AND bucket_ms = @bucket_ms AND bucket_start_ms IN
+         (SELECT bucket_start_ms FROM telemetry_rollup
+          WHERE host = @host AND bucket_ms = @bucket_ms AND bucket_start_ms <= @last_start LIMIT @limit)`,
+    ),
     rollupDoneBefore: db.prepare<[number], { done_before_ms: number }>(
       "SELECT done_before_ms FROM rollup_progress WHERE bucket_ms = ?",
     ),

@@ -278,6 +278,24 @@ export class SqliteTelemetryStore implements TelemetryStore {
     );
   }
 
+  async deleteRollupsBefore(ms: number): Promise<number> {
+    // Size by size: bucketStartMs + bucketMs ≤ ms is a key range only once bucketMs is fixed. rollup_progress is
+    // left alone, so rollUp never computes a deleted bucket again.
+    let deleted = 0;
+    for (const { host_id: host } of this.sql.hostIds.all()) {
+      for (const { bucket_ms: bucketMs } of this.sql.rollupBucketSizes.all({ host })) {
+        for (;;) {
+          const n = this.sql.deleteRollupsChunk.run({ host, bucket_ms: bucketMs, last_start: ms - bucketMs, limit: this.deleteChunkRows }).changes;
+          deleted += n;
+          if (n < this.deleteChunkRows) break;
+          await yieldToEventLoop();
+        }
+      }
+      await yieldToEventLoop();
+    }
+    return deleted;
+  }
+
   deleteRawBefore(ms: number): Promise<number> {
     return this.deleteInChunks((host) => this.sql.deleteRawChunk.run(host, ms, this.deleteChunkRows).changes);
   }

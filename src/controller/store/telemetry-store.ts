@@ -47,6 +47,11 @@ export interface TelemetryStore {
   rollUp(bucketMs: number, olderThanMs: number): Promise<RollUpResult>;
   /** Roll-up buckets with fromMs ≤ bucketStartMs < toMs, oldest first. */
   rollupRange(hostId: string, bucketMs: number, fromMs: number, toMs: number): Promise<TelemetryRollup[]>;
+  /**
+   * Deletes roll-up buckets of every bucket size that ended at or before ms (bucketStartMs + bucketMs ≤ ms); returns
+   * how many went. The roll-up progress stays: rollUp never computes a deleted bucket again.
+   */
+  deleteRollupsBefore(ms: number): Promise<number>;
   /** Deletes raw telemetry with ts < ms; returns how many messages went. */
   deleteRawBefore(ms: number): Promise<number>;
   /** Deletes feature windows that ended at or before ms; returns how many went. */
