@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { MpcPolicyOptions } from "../../src/controller/planner/policy-mpc.js";
+import { MPC_DEFAULT_ENERGY, type MpcPolicyOptions } from "../../src/controller/planner/policy-mpc.js";
 import type { BaselineTuning } from "./baseline-tuning.js";
 import type { ObjectiveMode } from "./bench-controller-host.js";
 import { runClosedLoop } from "./engine.js";
@@ -19,15 +19,19 @@ interface TrainingTotals {
   overshootControllableC: number;
 }
 
-const BUDGET = { hosts: 6, seed: 1001 };
+const BUDGET = { hosts: 6, seeds: [1001] };
+/** The fallback guard acts in the first minutes of a run on hosts that start over their target: it needs a fleet to show. */
+const FLEET_BUDGET = { hosts: 50, seeds: [1, 2, 3] };
 /** Energies within this fraction of the least are a tie (the seed-to-seed noise; the same rule as B2's gains). */
 const ENERGY_TIE = 0.002;
 
-function trainingTotals(make: PolicyFactory, mode: ObjectiveMode, faults = false): TrainingTotals {
-  const runs = TRAINING_WORKLOADS.map((id) => {
-    const scenario = faults ? withW9Faults(benchScenario(id)) : benchScenario(id);
-    return runClosedLoop({ policy: make(), scenario, seed: BUDGET.seed, hosts: BUDGET.hosts, objectiveMode: mode }).metrics;
-  });
+function trainingTotals(make: PolicyFactory, mode: ObjectiveMode, faults = false, budget = BUDGET): TrainingTotals {
+  const runs = TRAINING_WORKLOADS.flatMap((id) =>
+    budget.seeds.map((seed) => {
+      const scenario = faults ? withW9Faults(benchScenario(id)) : benchScenario(id);
+      return runClosedLoop({ policy: make(), scenario, seed, hosts: budget.hosts, objectiveMode: mode }).metrics;
+    }),
+  );
   const sum = (f: (m: (typeof runs)[number]) => number): number => runs.reduce((a, m) => a + f(m), 0);
   return {
     totalJ: sum((m) => m.totalEnergyJ),
@@ -82,18 +86,29 @@ function fallbackGainsGrid(tuning: BaselineTuning): Partial<MpcPolicyOptions>[] 
   return [...gains.map((b2Gains) => ({ ...CHOSEN_HOLD, probationPredictions: 40, b2Gains })), { ...CHOSEN_HOLD, probationPredictions: 40, fallback: "b1" as const }];
 }
 
+/**
+ * How much a predicted leakage watt counts against a fan watt, on the defaults (hold, probation, B1 fallback). The
+ * cost sees leakage at the 60 s prediction, while a held fan level keeps acting on the heatsink for minutes.
+ */
+function leakageGrid(): Partial<MpcPolicyOptions>[] {
+  return [1, 1.5, 2, 3].map((leakageWeight) => ({ ...CHOSEN_HOLD, probationPredictions: 40, fallback: "b1" as const, energy: { ...MPC_DEFAULT_ENERGY, leakageWeight } }));
+}
+
 /** The hold chosen by the hold grid (docs/model.md). */
 const CHOSEN_HOLD: Partial<MpcPolicyOptions> = { cpuMarginC: 0.5, smoothnessWPerPct: 0.2, holdToleranceC: 0.5, switchThresholdW: 3, holdRounds: 30, holdReversalsOnly: true };
 
 /**
  * Picks MPC's settings on the training workloads only (never on held-out ones):
- * `node dist/bench/closed-loop/mpc-tuning.js <model dir> <baseline-tuning.json> [state|energy] [hold|slack|margins]`.
+ * `node dist/bench/closed-loop/mpc-tuning.js <model dir> <baseline-tuning.json> [state|energy] [hold|slack|margins|load|probation|fallback|leakage|guard]`.
  * - margins: the least whole-server energy among settings with no throttling, overshoot ≤ 2 °C and fan total
  *   variation no worse than B1's.
  * - hold (default): among settings with no throttling, overshoot ≤ 2 °C and no more time above target than without a
  *   hold (the first grid point), and whose whole-server energy is within 0.2 % of the least, the least fan movement.
  * - slack: the same rule, over what to do when no level meets the limits (on the chosen hold).
  * - load: the same rule, over the window of the persistence load forecast (on the chosen hold and probation).
+ * - leakage: the weight of a leakage watt against a fan watt; the least whole-server energy among settings with no
+ *   throttling and overshoot ≤ 2 °C, ties within 0.2 % to the least fan movement.
+ * - guard: the fallback's guard against cutting a hot host's fans (chooseGuard).
  * - probation, fallback (the fallback B2's gains): each setting also on the training workloads with W9's faults injected; the least overshoot (over hosts
  *   that can hold their target) there, ties within 0.2 °C to the least whole-server energy without faults, among
  *   settings whose energy without faults is within 0.2 % of no probation's.
@@ -108,7 +123,11 @@ async function main(): Promise<void> {
     await chooseWithFaults(gridArg === "probation" ? probationGrid() : fallbackGainsGrid(tuning), modelDir, tuning, mode);
     return;
   }
-  const grid = gridArg === "margins" ? marginsGrid() : gridArg === "slack" ? slackGrid() : gridArg === "load" ? loadWindowGrid() : holdGrid();
+  if (gridArg === "guard") {
+    await chooseGuard(modelDir, tuning, mode);
+    return;
+  }
+  const grid = gridArg === "margins" ? marginsGrid() : gridArg === "slack" ? slackGrid() : gridArg === "load" ? loadWindowGrid() : gridArg === "leakage" ? leakageGrid() : holdGrid();
   const results: { options: Partial<MpcPolicyOptions>; r: TrainingTotals }[] = [];
   for (const options of grid) {
     const startedMs = performance.now();
@@ -120,6 +139,9 @@ async function main(): Promise<void> {
   let chosen: (typeof results)[number] | undefined;
   if (gridArg === "margins") {
     chosen = safe.filter(({ r }) => r.tv <= b1.tv).sort((a, b) => a.r.totalJ - b.r.totalJ)[0];
+  } else if (gridArg === "leakage") {
+    const leastJ = Math.min(...safe.map(({ r }) => r.totalJ));
+    chosen = safe.filter(({ r }) => r.totalJ <= leastJ * (1 + ENERGY_TIE)).sort((a, b) => a.r.tv - b.r.tv)[0];
   } else {
     const aboveLimitS = results[0]?.r.aboveTargetS ?? Infinity;
     const ok = safe.filter(({ r }) => r.aboveTargetS <= aboveLimitS);
@@ -143,6 +165,29 @@ async function chooseWithFaults(grid: Partial<MpcPolicyOptions>[], modelDir: str
   const least = Math.min(...ok.map(({ faulted }) => faulted.overshootControllableC));
   const chosen = ok.filter(({ faulted }) => faulted.overshootControllableC <= least + 0.2).sort((a, b) => a.clean.totalJ - b.clean.totalJ)[0];
   process.stdout.write(`chosen: ${chosen ? JSON.stringify(chosen.options) : "none met the rule"}\n`);
+}
+
+/**
+ * The fallback's guard (never cut a hot host's fans) against none, on the defaults: each on the training workloads with
+ * 50 hosts × 3 seeds, and with W9's faults injected (6 hosts). Adopted if the fleet's overshoot* is lower, its
+ * whole-server energy within 0.2 %, and the overshoot* with faults no more than 0.2 °C higher.
+ */
+async function chooseGuard(modelDir: string, tuning: BaselineTuning, mode: ObjectiveMode): Promise<void> {
+  const results: { fallbackNoCutWhileHot: boolean; fleet: TrainingTotals; faulted: TrainingTotals }[] = [];
+  for (const fallbackNoCutWhileHot of [false, true]) {
+    const make = (await createBenchMpc(modelDir, () => undefined, { fallbackNoCutWhileHot }))(tuning);
+    const fleet = trainingTotals(make, mode, false, FLEET_BUDGET);
+    const faulted = trainingTotals(make, mode, true);
+    results.push({ fallbackNoCutWhileHot, fleet, faulted });
+    process.stdout.write(`fallbackNoCutWhileHot ${fallbackNoCutWhileHot}:\n  training, ${FLEET_BUDGET.hosts} hosts × ${FLEET_BUDGET.seeds.length} seeds: ${describe(fleet)}\n  training + W9's faults: ${describe(faulted)}\n`);
+  }
+  const [off, on] = results;
+  if (!off || !on) return;
+  const adopt =
+    on.fleet.overshootControllableC < off.fleet.overshootControllableC &&
+    on.fleet.totalJ <= off.fleet.totalJ * (1 + ENERGY_TIE) &&
+    on.faulted.overshootControllableC <= off.faulted.overshootControllableC + 0.2;
+  process.stdout.write(`chosen: fallbackNoCutWhileHot ${adopt}\n`);
 }
 
 await main();

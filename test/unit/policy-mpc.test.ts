@@ -126,9 +126,9 @@ describe("MPC policy", () => {
   });
 
   it("keeps the predicted CPU within target less its margin, and reacts to the headroom objective", () => {
-    // A hot plant: from 70 °C the reading heads for 110 − 0.3·fan, so the limit, not leakage, sets the fan.
+    // A hot plant: from 70 °C the reading heads for 110 − 0.3·fan. Without leakage in the cost the limit alone sets the fan.
     const model = new FakeModel(40, 0.3);
-    const options = { planPeriodMs: 1000, cpuMarginC: 1.5, probationPredictions: 0 };
+    const options = { planPeriodMs: 1000, cpuMarginC: 1.5, probationPredictions: 0, energy: { leakageAt85W: 0 } };
     const energy = run(new MpcPolicy(model, options), () => [view("a", 70)], 70).get("a") ?? 0;
     expect(70 + 40 - 0.3 * energy).toBeLessThanOrEqual(88.5 + 1e-9);
     const headroom = run(new MpcPolicy(model, options), () => [view("a", 70)], 70, hostObjective("headroom", DEFAULT_OBJECTIVE_TUNING, 0)).get("a") ?? 0;

@@ -9,6 +9,7 @@ import { effectiveTargetC, hasTrustedCpu, isTrusted } from "./margins.js";
 import type { HostObjective } from "./objective.js";
 import { B1StepwisePolicy } from "./policy-b1-stepwise.js";
 import { B2CascadePidPolicy } from "./policy-b2-pid.js";
+import { noCutWhileHot } from "./no-cut-while-hot.js";
 import { chooseFanPct, type ChoiceTuning, type MpcEnergyModel } from "./policy-mpc-choice.js";
 import { PredictionErrorTracker } from "./policy-mpc-error.js";
 import { objectiveFor, type PlannerInput, type PlanningPolicy } from "./policy.js";
@@ -78,12 +79,23 @@ export interface MpcPolicyOptions {
    * fan movement and less overshoot than B2; docs/model.md), or "b2", the cascade PID.
    */
   fallback?: "b1" | "b2";
+  /**
+   * While a host on the fallback is at or above a target, its fans (pump) are never set below what it runs now
+   * (noCutWhileHot). Default true: chosen on the training workloads (docs/model.md).
+   */
+  fallbackNoCutWhileHot?: boolean;
   leasePeriods?: number;
   log?: (message: string) => void;
 }
 
-/** Defaults for the PowerEdge class of the reference (6 × 12 W fans; 18 W pump; 2 × 26 W leakage at 85 °C, ×2 per 19 K). */
-export const MPC_DEFAULT_ENERGY: Readonly<MpcEnergyModel> = Object.freeze({ fanMaxPowerW: 72, pumpMaxPowerW: 18, leakageAt85W: 52, leakageDoublingK: 19, leakageWeight: 1 });
+/**
+ * Defaults for the PowerEdge class of the reference (6 × 12 W fans; 18 W pump; 2 × 26 W leakage at 85 °C, ×2 per
+ * 19 K). Leakage weighs 3: the cost sees leakage at the 60 s prediction, while a held fan level goes on cooling the
+ * heatsink for minutes, so at weight 1 MPC undervalued the leakage a faster fan saves (on the training workloads it
+ * traded 1.2 Wh of fans for 5 Wh of leakage against B1 on W7). Chosen on the training workloads (mpc-tuning.js …
+ * leakage; docs/model.md).
+ */
+export const MPC_DEFAULT_ENERGY: Readonly<MpcEnergyModel> = Object.freeze({ fanMaxPowerW: 72, pumpMaxPowerW: 18, leakageAt85W: 52, leakageDoublingK: 19, leakageWeight: 3 });
 
 /**
  * The fan × pump grid of liquid-cooled hosts: on cold plates the fans cool only the drives and the chassis, so 10 %
@@ -153,6 +165,7 @@ export class MpcPolicy implements PlanningPolicy {
   private readonly log: (message: string) => void;
   private plannedPeriods = 0;
   private fallbackPeriods = 0;
+  private readonly fallbackNoCutWhileHot: boolean;
 
   constructor(
     private model: ThermalPredictor | undefined,
@@ -192,6 +205,7 @@ export class MpcPolicy implements PlanningPolicy {
     this.loadWindowPeriods = Math.max(1, Math.min(HISTORY_PERIODS, Math.round(options.loadWindowPeriods ?? 3)));
     this.recoverErrorC = options.recoverErrorC ?? 1.2;
     this.leasePeriods = options.leasePeriods ?? DEFAULT_LEASE_PERIODS;
+    this.fallbackNoCutWhileHot = options.fallbackNoCutWhileHot ?? true;
     this.log = options.log ?? (() => undefined);
     // Holding a level within its tolerance must never let a prediction pass the target itself.
     if (!(this.tuning.holdToleranceC >= 0 && this.tuning.holdToleranceC <= this.cpuMarginC && this.tuning.holdToleranceC <= this.driveMarginC)) {
@@ -236,8 +250,18 @@ export class MpcPolicy implements PlanningPolicy {
     const liquidHosts = modelHosts.filter((h) => h.kind === "liquid");
     if (this.model && airHosts.length > 0) proposals.push(...this.planWithModel(this.model, input.nowMs, airHosts));
     if (this.liquidModel && liquidHosts.length > 0) proposals.push(...this.planWithModel(this.liquidModel, input.nowMs, liquidHosts));
-    if (fallbackHosts.length > 0) proposals.push(...this.fallback.plan({ ...input, hosts: fallbackHosts }));
+    if (fallbackHosts.length > 0) proposals.push(...this.planFallback(input, fallbackHosts));
     return proposals;
+  }
+
+  private planFallback(input: PlannerInput, hosts: HostView[]): SetpointProposal[] {
+    const proposals = this.fallback.plan({ ...input, hosts });
+    if (!this.fallbackNoCutWhileHot) return proposals;
+    const byId = new Map(hosts.map((h) => [h.hostId, h]));
+    return proposals.map((p) => {
+      const host = byId.get(p.hostId);
+      return host ? noCutWhileHot(p, host, objectiveFor(input, host.hostId)) : p;
+    });
   }
 
   forget(hostIds: Iterable<string>): void {
