@@ -99,7 +99,7 @@ export const ActuatorGroupConfig = z
     failsafePct: pct.default(100).describe("Output while a required sensor is bad or a control period fails; between minPct and maxPct."),
     upSlewPctPerS: z.number().positive().default(25).describe("Fastest rise of the output, percentage points per second (raising is allowed faster than lowering)."),
     downSlewPctPerS: z.number().positive().default(5).describe("Fastest fall of the output, percentage points per second, so fans do not hunt."),
-    roles: z.array(SensorRole).min(1).default(["cpu", "drive"]).describe("Sensor roles this group cools; local control tracks the worst of them."),
+    roles: z.array(SensorRole).min(1).default(["cpu", "drive"]).describe("Sensor roles this group cools; local control tracks the worst of them, and the birth announces them to the controller (its baselines drive the group from the same roles)."),
   })
   .strict();
 export type ActuatorGroupConfig = z.infer<typeof ActuatorGroupConfig>;
