@@ -51,7 +51,7 @@ describe("the fallback's guard: no cut while hot", () => {
 
   it("leaves a host below its target, or whose hot sensor is untrusted, to the baseline", () => {
     expect(noCutWhileHot(proposal({ fanPct: 40 }), host([temp("cpu", 89.5, 90)]), ENERGY_OBJECTIVE).setpoints).toEqual({ fanPct: 40 });
-    expect(noCutWhileHot(proposal({ fanPct: 40 }), host([temp("cpu", 80, 90), temp("cpu", 95, 90, "implausible")]), ENERGY_OBJECTIVE).setpoints).toEqual({ fanPct: 40 });
+    expect(noCutWhileHot(proposal({ fanPct: 40 }), host([temp("cpu", 80, 90), temp("cpu", 95, 90, "out_of_range")]), ENERGY_OBJECTIVE).setpoints).toEqual({ fanPct: 40 });
   });
 
   it("uses the objective's lowered targets: a host in Cooling counts as hot 3 °C earlier", () => {
