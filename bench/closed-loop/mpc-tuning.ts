@@ -25,11 +25,14 @@ const FLEET_BUDGET = { hosts: 50, seeds: [1, 2, 3] };
 /** Energies within this fraction of the least are a tie (the seed-to-seed noise; the same rule as B2's gains). */
 const ENERGY_TIE = 0.002;
 
+/** The simulated machine (a firmware-sim profile id); the air-cooled default unless given. */
+let profileIds: string[] | undefined;
+
 function trainingTotals(make: PolicyFactory, mode: ObjectiveMode, faults = false, budget = BUDGET): TrainingTotals {
   const runs = TRAINING_WORKLOADS.flatMap((id) =>
     budget.seeds.map((seed) => {
       const scenario = faults ? withW9Faults(benchScenario(id)) : benchScenario(id);
-      return runClosedLoop({ policy: make(), scenario, seed, hosts: budget.hosts, objectiveMode: mode }).metrics;
+      return runClosedLoop({ policy: make(), scenario, seed, hosts: budget.hosts, objectiveMode: mode, ...(profileIds ? { profileIds } : {}) }).metrics;
     }),
   );
   const sum = (f: (m: (typeof runs)[number]) => number): number => runs.reduce((a, m) => a + f(m), 0);
@@ -94,12 +97,17 @@ function leakageGrid(): Partial<MpcPolicyOptions>[] {
   return [1, 1.5, 2, 3].map((leakageWeight) => ({ ...CHOSEN_HOLD, probationPredictions: 40, fallback: "b1" as const, energy: { ...MPC_DEFAULT_ENERGY, leakageWeight } }));
 }
 
+/** The same for liquid-cooled hosts (run it with the liquid profile). */
+function liquidLeakageGrid(): Partial<MpcPolicyOptions>[] {
+  return [1, 1.5, 2, 3].map((liquidLeakageWeight) => ({ liquidLeakageWeight }));
+}
+
 /** The hold chosen by the hold grid (docs/model.md). */
 const CHOSEN_HOLD: Partial<MpcPolicyOptions> = { cpuMarginC: 0.5, smoothnessWPerPct: 0.2, holdToleranceC: 0.5, switchThresholdW: 3, holdRounds: 30, holdReversalsOnly: true };
 
 /**
  * Picks MPC's settings on the training workloads only (never on held-out ones):
- * `node dist/bench/closed-loop/mpc-tuning.js <model dir> <baseline-tuning.json> [state|energy] [hold|slack|margins|load|probation|fallback|leakage|guard]`.
+ * `node dist/bench/closed-loop/mpc-tuning.js <model dir> <baseline-tuning.json> [state|energy] [hold|slack|margins|load|probation|fallback|leakage|liquid-leakage|guard] [profile]`.
  * - margins: the least whole-server energy among settings with no throttling, overshoot ≤ 2 °C and fan total
  *   variation no worse than B1's.
  * - hold (default): among settings with no throttling, overshoot ≤ 2 °C and no more time above target than without a
@@ -114,7 +122,8 @@ const CHOSEN_HOLD: Partial<MpcPolicyOptions> = { cpuMarginC: 0.5, smoothnessWPer
  *   settings whose energy without faults is within 0.2 % of no probation's.
  */
 async function main(): Promise<void> {
-  const [modelDir = "bench-results/models", tuningFile = "bench-results/closed-loop/baseline-tuning.json", modeArg = "state", gridArg = "hold"] = process.argv.slice(2);
+  const [modelDir = "bench-results/models", tuningFile = "bench-results/closed-loop/baseline-tuning.json", modeArg = "state", gridArg = "hold", profileArg] = process.argv.slice(2);
+  if (profileArg) profileIds = [profileArg];
   const mode: ObjectiveMode = modeArg === "energy" ? "energy" : "state";
   const tuning = JSON.parse(readFileSync(tuningFile, "utf8")) as BaselineTuning;
   const b1 = trainingTotals(baselineFactories(tuning, 1000).b1, mode);
@@ -127,7 +136,7 @@ async function main(): Promise<void> {
     await chooseGuard(modelDir, tuning, mode);
     return;
   }
-  const grid = gridArg === "margins" ? marginsGrid() : gridArg === "slack" ? slackGrid() : gridArg === "load" ? loadWindowGrid() : gridArg === "leakage" ? leakageGrid() : holdGrid();
+  const grid = gridArg === "margins" ? marginsGrid() : gridArg === "slack" ? slackGrid() : gridArg === "load" ? loadWindowGrid() : gridArg === "leakage" ? leakageGrid() : gridArg === "liquid-leakage" ? liquidLeakageGrid() : holdGrid();
   const results: { options: Partial<MpcPolicyOptions>; r: TrainingTotals }[] = [];
   for (const options of grid) {
     const startedMs = performance.now();
@@ -139,7 +148,7 @@ async function main(): Promise<void> {
   let chosen: (typeof results)[number] | undefined;
   if (gridArg === "margins") {
     chosen = safe.filter(({ r }) => r.tv <= b1.tv).sort((a, b) => a.r.totalJ - b.r.totalJ)[0];
-  } else if (gridArg === "leakage") {
+  } else if (gridArg === "leakage" || gridArg === "liquid-leakage") {
     const leastJ = Math.min(...safe.map(({ r }) => r.totalJ));
     chosen = safe.filter(({ r }) => r.totalJ <= leastJ * (1 + ENERGY_TIE)).sort((a, b) => a.r.tv - b.r.tv)[0];
   } else {

@@ -3,7 +3,7 @@ import { OUTPUTS } from "../../src/controller/model/feature-spec.js";
 import { LIQUID_LAYOUT, LIQUID_OUTPUTS } from "../../src/controller/model/model-layout.js";
 import { ENERGY_OBJECTIVE } from "../../src/controller/planner/objective.js";
 import { chooseFanPct, limitAtC, pumpPowerW, type ChoiceTuning } from "../../src/controller/planner/policy-mpc-choice.js";
-import { candidateGrid, MPC_DEFAULT_ENERGY, MpcPolicy, type ThermalPredictor } from "../../src/controller/planner/policy-mpc.js";
+import { candidateGrid, MPC_DEFAULT_ENERGY, MpcPolicy, type MpcPolicyOptions, type ThermalPredictor } from "../../src/controller/planner/policy-mpc.js";
 import type { HostView } from "../../src/controller/types.js";
 
 const N_OUT = LIQUID_OUTPUTS.length;
@@ -178,6 +178,22 @@ describe("MPC on liquid-cooled hosts: fan × pump candidates", () => {
     expect(liquid.calls).toBeGreaterThan(0);
     expect(last.get("liq-1")?.pumpPct).toBeDefined();
     expect(last.get("air-1")?.pumpPct).toBeUndefined();
+  });
+
+  it("weighs leakage on liquid-cooled hosts with their own weight, not the air-cooled hosts'", () => {
+    // From 80 °C the CPU heads for 80 + 30 − 0.4·pump: a faster pump buys a cooler, less leaky die for pump watts.
+    const pumpAfter = (options: Partial<MpcPolicyOptions>): number | undefined => {
+      const policy = new MpcPolicy(undefined, { planPeriodMs: 1000, liquidModel: new FakeLiquidModel(), holdRounds: 1, probationPredictions: 0, ...options });
+      let pumpPct: number | undefined;
+      for (let r = 0; r < 70; r++) {
+        const hosts = [liquidView("liq-1", 80, 38)];
+        pumpPct = policy.plan({ nowMs: r * 1000, hosts, objectives: new Map([["liq-1", ENERGY_OBJECTIVE]]) })[0]?.setpoints.pumpPct;
+      }
+      return pumpPct;
+    };
+    const physical = pumpAfter({});
+    expect(pumpAfter({ energy: { leakageWeight: 10 } })).toBe(physical);
+    expect(pumpAfter({ liquidLeakageWeight: 10 })).toBeGreaterThan(physical ?? 100);
   });
 
   it("without a liquid model plans liquid hosts with the fallback (cold start) and says so once, while air hosts stay on the model", () => {
