@@ -278,22 +278,16 @@ export class SqliteTelemetryStore implements TelemetryStore {
     );
   }
 
-  async deleteRollupsBefore(ms: number): Promise<number> {
-    // Size by size: bucketStartMs + bucketMs ≤ ms is a key range only once bucketMs is fixed. rollup_progress is
-    // left alone, so rollUp never computes a deleted bucket again.
-    let deleted = 0;
-    for (const { host_id: host } of this.sql.hostIds.all()) {
+  deleteRollupsBefore(ms: number): Promise<number> {
+    // Size by size: bucketStartMs + bucketMs ≤ ms is a key range only once bucketMs is fixed. A chunk is up to
+    // deleteChunkRows per size; rollup_progress is left alone, so rollUp never computes a deleted bucket again.
+    return this.deleteInChunks((host) => {
+      let deleted = 0;
       for (const { bucket_ms: bucketMs } of this.sql.rollupBucketSizes.all({ host })) {
-        for (;;) {
-          const n = this.sql.deleteRollupsChunk.run({ host, bucket_ms: bucketMs, last_start: ms - bucketMs, limit: this.deleteChunkRows }).changes;
-          deleted += n;
-          if (n < this.deleteChunkRows) break;
-          await yieldToEventLoop();
-        }
+        deleted += this.sql.deleteRollupsChunk.run({ host, bucket_ms: bucketMs, last_start: ms - bucketMs, limit: this.deleteChunkRows }).changes;
       }
-      await yieldToEventLoop();
-    }
-    return deleted;
+      return deleted;
+    });
   }
 
   deleteRawBefore(ms: number): Promise<number> {
