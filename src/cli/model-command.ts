@@ -14,6 +14,7 @@ export interface ModelTrainCliOptions {
   batch: string;
   seed: string;
   cooling?: string;
+  envelopeRuns?: string;
 }
 
 const COOLING_CHOICES = ["air", "liquid", "all"] as const;
@@ -35,6 +36,8 @@ async function trainCommand(raw: ModelTrainCliOptions): Promise<void> {
   const hidden = parsePositiveNumber("--hidden", raw.hidden, { integer: true, max: 512 });
   const batchSize = parsePositiveNumber("--batch", raw.batch, { integer: true, max: 65_536 });
   const seed = parsePositiveNumber("--seed", raw.seed, { integer: true, allowZero: true, max: 2 ** 31 });
+  if (raw.envelopeRuns !== undefined && raw.sim !== true) throw usage("--envelope-runs adds simulated runs: it goes with --sim");
+  const envelopeRuns = raw.envelopeRuns === undefined ? undefined : parsePositiveNumber("--envelope-runs", raw.envelopeRuns, { integer: true, allowZero: true, max: 100 });
   const cooling = raw.cooling ?? (raw.sim === true ? "air" : "all");
   if (!(COOLING_CHOICES as readonly string[]).includes(cooling)) throw usage(`--cooling must be one of ${COOLING_CHOICES.join(", ")}, got "${cooling}"`);
   if (raw.sim === true && cooling === "all") throw usage("--sim trains one kind of model per run: --cooling air or --cooling liquid");
@@ -46,7 +49,7 @@ async function trainCommand(raw: ModelTrainCliOptions): Promise<void> {
   if (raw.sim === true) {
     const kind = kinds[0] ?? "air";
     const { simSplit } = await import("../../bench/closed-loop/training-data.js");
-    const data = simSplit({ hosts, seed: 2000 + seed, cooling: kind, onRun: (workload, i, total) => progressLine("simulating", i + 1, total, workload) });
+    const data = simSplit({ hosts, seed: 2000 + seed, cooling: kind, ...(envelopeRuns !== undefined ? { envelopeRuns } : {}), onRun: (workload, i, total) => progressLine("simulating", i + 1, total, workload) });
     process.stderr.write("\n");
     await trainAndReport(data, registryDir(kind), { hidden, epochs, batchSize, seed, log });
     return;
@@ -112,6 +115,7 @@ export function registerModelCommand(program: Command): void {
     .option("--hidden <n>", "hidden units per layer", "64")
     .option("--batch <n>", "mini-batch size", "512")
     .option("--seed <n>", "seed for the simulated runs and the weights", "1")
+    .option("--envelope-runs <n>", "one-hour operating-envelope exploration runs added to the training runs (--sim; default 6, 0 for none)")
     .option("--cooling <kind>", "which model: air (air-cooled hosts, into --out) or liquid (pump and coolant, into <out>/liquid); with --store also all (default there: every kind the store has)")
     .action(trainCommand);
   model
