@@ -98,6 +98,17 @@ const DRIVE_OUTPUTS = DRIVE_HORIZONS_S.map((h) => OUTPUTS.indexOf(`driveIn${h}C`
 const CPU60 = OUTPUTS.indexOf("cpuIn60C");
 const COOLANT60 = LIQUID_OUTPUTS.indexOf("coolantIn60C");
 
+/** The last candidate set's fan + pump watts: every host of a round shares the candidates, so they are computed once. */
+let coolingMemo: { fan: readonly number[]; pump: readonly number[] | undefined; energy: MpcEnergyModel; watts: Float64Array } | undefined;
+
+/** Fan + pump watts of each candidate (fan level k with pump level k), memoised for the same arrays and energy model. */
+export function coolingWattsOf(candidatesPct: readonly number[], candidatesPumpPct: readonly number[] | undefined, energy: MpcEnergyModel): Float64Array {
+  if (coolingMemo?.fan === candidatesPct && coolingMemo.pump === candidatesPumpPct && coolingMemo.energy === energy) return coolingMemo.watts;
+  const watts = Float64Array.from(candidatesPct, (pct, k) => fanPowerW(energy, pct) + pumpPowerW(energy, candidatesPumpPct?.[k]));
+  coolingMemo = { fan: candidatesPct, pump: candidatesPumpPct, energy, watts };
+  return watts;
+}
+
 export function fanPowerW(energy: MpcEnergyModel, fanPct: number): number {
   return energy.fanMaxPowerW * (fanPct / 100) ** 3;
 }
@@ -141,6 +152,7 @@ export function chooseFanPct(
   nOutputs: number = N_OUTPUTS,
 ): HostChoice {
   const pumpAt = (k: number): number | undefined => candidatesPumpPct?.[k];
+  const candidateCoolingW = coolingWattsOf(candidatesPct, candidatesPumpPct, tuning.energy);
   const inBounds = (k: number): boolean => {
     const pct = candidatesPct[k] ?? Number.NaN;
     const pumpPct = pumpAt(k);
@@ -148,7 +160,7 @@ export function chooseFanPct(
     return pumpPct === undefined || (pumpPct >= (host.pumpMinPct ?? 0) - 1e-9 && pumpPct <= (host.pumpMaxPct ?? 100) + 1e-9);
   };
   // Cooling power orders the candidates where "higher" is needed (ties, move direction): the fan level alone on air.
-  const coolingW = (k: number): number => fanPowerW(tuning.energy, candidatesPct[k] ?? 100) + pumpPowerW(tuning.energy, pumpAt(k));
+  const coolingW = (k: number): number => candidateCoolingW[k] ?? Number.NaN;
   const previousCoolingW = host.previousPct === undefined ? undefined : fanPowerW(tuning.energy, host.previousPct) + pumpPowerW(tuning.energy, candidatesPumpPct ? host.previousPumpPct : undefined);
   // The coolant limit: a loop running warm because the facility water is warm cannot be cooled by any fan or pump
   // level; when no candidate is predicted to meet it, it does not steer the choice (model noise would, at random).
@@ -183,7 +195,7 @@ export function chooseFanPct(
     const isPrevious = host.previousPct !== undefined && Math.abs(pct - host.previousPct) < 1e-6 && samePump;
     const pumpMovePct = pumpPct === undefined || host.previousPumpPct === undefined ? 0 : Math.abs(pumpPct - host.previousPumpPct);
     const moveW = host.previousPct === undefined ? 0 : tuning.smoothnessWPerPct * (Math.abs(pct - host.previousPct) + pumpMovePct);
-    const cost = fanPowerW(tuning.energy, pct) + pumpPowerW(tuning.energy, pumpPct) + tuning.energy.leakageWeight * leakageW(tuning.energy, host.cpuNowC + (predictions[base + CPU60] ?? 0)) + moveW;
+    const cost = coolingW(k) + tuning.energy.leakageWeight * leakageW(tuning.energy, host.cpuNowC + (predictions[base + CPU60] ?? 0)) + moveW;
     scored?.push({ index: k, violationC, cost });
     if (violationC > (isPrevious ? tuning.holdToleranceC : 0)) continue;
     if (isPrevious) previous = { index: k, cost };
