@@ -3,10 +3,8 @@ import { buildDataset, type HostSequence } from "../../src/controller/model/data
 import { evaluateModel } from "../../src/controller/model/evaluation.js";
 import { LAYOUTS, type CoolingKind } from "../../src/controller/model/model-layout.js";
 import { trainThermalMlp } from "../../src/controller/model/training.js";
-import { envelopeScenarios } from "./envelope-scenarios.js";
 import { TRAINING_WORKLOADS, type BenchWorkloadId } from "./scenarios.js";
-import { ENVELOPE_RUN_S, recordRuns, SIM_PROFILE_BY_COOLING, simulatedSequences, TRAINING_INLETS_C } from "./training-data.js";
-import { speedVariants } from "./training-scenarios.js";
+import { recordGroups, SIM_PROFILE_BY_COOLING, simulatedSequences, TRAINING_INLETS_C, trainingRunGroups } from "./training-data.js";
 
 /**
  * How a change to the training data is judged without the held-out workloads: leave one training workload out.
@@ -26,18 +24,7 @@ function foldData(cooling: CoolingKind, left: BenchWorkloadId, envelopeRuns: num
   const inFold = TRAINING_WORKLOADS.filter((w) => w !== left);
   const profile = SIM_PROFILE_BY_COOLING[cooling];
   const profileIds = [profile];
-  const variants = speedVariants().filter((v) => (inFold as readonly string[]).includes(v.scenario.name));
-  const train = [
-    ...simulatedSequences({ workloads: inFold, hosts: HOSTS, seed: SEED, inletsC: TRAINING_INLETS_C, profileIds }),
-    ...recordRuns(
-      variants.map((v) => ({ source: `sim:${v.name}`, scenario: v.scenario })),
-      { hosts: HOSTS, seed: SEED + 300, profileIds },
-    ),
-    ...recordRuns(
-      envelopeScenarios(envelopeRuns, ENVELOPE_RUN_S, profile).map((e) => ({ source: `sim:${e.name}`, scenario: e.scenario })),
-      { hosts: HOSTS, seed: SEED + 700, profileIds },
-    ),
-  ];
+  const train = recordGroups(trainingRunGroups({ workloads: inFold, seed: SEED, envelopeRuns, profileId: profile }), { hosts: HOSTS, profileIds });
   const pick = simulatedSequences({ workloads: inFold, hosts: HOSTS / 2, seed: SEED + 500, inletsC: TRAINING_INLETS_C, profileIds });
   const score = simulatedSequences({ workloads: [left], hosts: HOSTS / 2, seed: SEED + 600, inletsC: TRAINING_INLETS_C, profileIds });
   return { train, pick, score };

@@ -30,10 +30,14 @@ export interface SimRun {
   scenario: BenchScenario;
 }
 
+/** Each workload once per room (default: its own room only). */
+function workloadRuns(workloads: readonly BenchWorkloadId[], inletsC: readonly (number | undefined)[] = [undefined], durationS?: number): SimRun[] {
+  return workloads.flatMap((id) => inletsC.map((inletC) => ({ source: `sim:${id}`, scenario: benchScenario(id, durationS, inletC) })));
+}
+
 /** Closed-loop runs of the simulator recorded as the controller sees them, one sequence per host and workload. */
 export function simulatedSequences(options: SimDataOptions): HostSequence[] {
-  const runs = options.workloads.flatMap((id) => (options.inletsC ?? [undefined]).map((inletC) => ({ source: `sim:${id}`, scenario: benchScenario(id, options.durationS, inletC) })));
-  return recordRuns(runs, options);
+  return recordRuns(workloadRuns(options.workloads, options.inletsC, options.durationS), options);
 }
 
 /** Records each run's hosts (run i is seeded seed + i), under the exploration policy unless told otherwise. */
@@ -93,35 +97,71 @@ export interface SimSplitOptions {
 /** The simulated machine each kind of model is trained and judged on. */
 export const SIM_PROFILE_BY_COOLING: Readonly<Record<CoolingKind, string>> = Object.freeze({ air: DEFAULT_BENCH_PROFILE, liquid: "poweredge-r750-liquid" });
 
+/** A group of runs recorded together: run i is seeded seed + i. */
+export interface SimRunGroup {
+  runs: SimRun[];
+  seed: number;
+}
+
+export interface TrainingRunOptions {
+  /** The workloads trained on (their speed variants come with them). */
+  workloads: readonly BenchWorkloadId[];
+  seed: number;
+  durationS?: number;
+  /** Default true. */
+  speedVariants?: boolean;
+  /** Default DEFAULT_ENVELOPE_RUNS. */
+  envelopeRuns?: number;
+  /** The simulated machine the envelope's disk range comes from. */
+  profileId: string;
+}
+
+/**
+ * The training runs of the recipe: the workloads in the training rooms, their speed variants, and the envelope runs,
+ * each group seeded from its own base so that adding one group leaves the others' runs as they were.
+ */
+export function trainingRunGroups(options: TrainingRunOptions): SimRunGroup[] {
+  const variants = options.speedVariants === false ? [] : speedVariants(options.durationS === undefined ? 1 : options.durationS / 1800);
+  const envelope = envelopeScenarios(options.envelopeRuns ?? DEFAULT_ENVELOPE_RUNS, options.durationS ?? ENVELOPE_RUN_S, options.profileId);
+  return [
+    { runs: workloadRuns(options.workloads, TRAINING_INLETS_C, options.durationS), seed: options.seed },
+    { runs: variants.filter((v) => (options.workloads as readonly string[]).includes(v.scenario.name)).map((v) => ({ source: `sim:${v.name}`, scenario: v.scenario })), seed: options.seed + 300 },
+    { runs: envelope.map((e) => ({ source: `sim:${e.name}`, scenario: e.scenario })), seed: options.seed + 700 },
+  ];
+}
+
+/** Records every group's runs on `hosts` hosts each. */
+export function recordGroups(groups: readonly SimRunGroup[], options: Pick<SimDataOptions, "hosts" | "onRun" | "profileIds">): HostSequence[] {
+  return groups.flatMap((group) => recordRuns(group.runs, { ...options, seed: group.seed }));
+}
+
 /**
  * The simulator's data for `coolfleet model train --sim`: training runs of the training workloads in five rooms
  * plus the same shapes at other speeds, validation runs of the same workloads and rooms on other hosts, held-out runs
  * of the held-out workloads (never trained on).
  */
 export function simSplit(options: SimSplitOptions): PipelineData {
-  const variants = options.speedVariants === false ? [] : speedVariants(options.durationS === undefined ? 1 : options.durationS / 1800);
   const cooling = options.cooling ?? "air";
   const profileIds = [SIM_PROFILE_BY_COOLING[cooling]];
-  const envelope = envelopeScenarios(options.envelopeRuns ?? DEFAULT_ENVELOPE_RUNS, options.durationS ?? ENVELOPE_RUN_S, SIM_PROFILE_BY_COOLING[cooling]);
-  const total = TRAINING_WORKLOADS.length * (TRAINING_INLETS_C.length + VALIDATION_INLETS_C.length) + variants.length + envelope.length + HELD_OUT_FOR_MODEL.length;
+  const groups = trainingRunGroups({
+    workloads: TRAINING_WORKLOADS,
+    seed: options.seed,
+    ...(options.durationS !== undefined ? { durationS: options.durationS } : {}),
+    ...(options.speedVariants !== undefined ? { speedVariants: options.speedVariants } : {}),
+    ...(options.envelopeRuns !== undefined ? { envelopeRuns: options.envelopeRuns } : {}),
+    profileId: SIM_PROFILE_BY_COOLING[cooling],
+  });
+  const [, variants, envelope] = groups.map((g) => g.runs.length);
+  const trainingRuns = groups.reduce((sum, g) => sum + g.runs.length, 0);
+  const total = trainingRuns + TRAINING_WORKLOADS.length * VALIDATION_INLETS_C.length + HELD_OUT_FOR_MODEL.length;
   let done = 0;
   const progress = (workload: string): void => options.onRun?.(workload, done++, total);
   const common = { ...(options.durationS !== undefined ? { durationS: options.durationS } : {}), onRun: progress, profileIds };
   const fewer = Math.max(1, Math.ceil(options.hosts / 2));
-  const train = [
-    ...simulatedSequences({ workloads: TRAINING_WORKLOADS, hosts: options.hosts, seed: options.seed, inletsC: TRAINING_INLETS_C, ...common }),
-    ...recordRuns(
-      variants.map((v) => ({ source: `sim:${v.name}`, scenario: v.scenario })),
-      { hosts: options.hosts, seed: options.seed + 300, onRun: progress, profileIds },
-    ),
-    ...recordRuns(
-      envelope.map((e) => ({ source: `sim:${e.name}`, scenario: e.scenario })),
-      { hosts: options.hosts, seed: options.seed + 700, onRun: progress, profileIds },
-    ),
-  ];
+  const train = recordGroups(groups, { hosts: options.hosts, onRun: progress, profileIds });
   const validation = simulatedSequences({ workloads: TRAINING_WORKLOADS, hosts: fewer, seed: options.seed + 500, inletsC: VALIDATION_INLETS_C, ...common });
   const heldOut = simulatedSequences({ workloads: HELD_OUT_FOR_MODEL, hosts: fewer, seed: options.seed + 1000, ...common });
-  const speeds = (variants.length > 0 ? " + their speed variants" : "") + (envelope.length > 0 ? ` + ${envelope.length} envelope runs` : "");
+  const speeds = ((variants ?? 0) > 0 ? " + their speed variants" : "") + ((envelope ?? 0) > 0 ? ` + ${envelope} envelope runs` : "");
   const machine = cooling === "air" ? "" : ` on ${profileIds[0] ?? ""}`;
   return { train, validation, heldOut, trainedOn: `sim:${TRAINING_WORKLOADS.join(",")} at ${TRAINING_INLETS_C.join("/")} °C${speeds}${machine}`, periodMs: 1000, cooling };
 }
