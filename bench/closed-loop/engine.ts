@@ -1,5 +1,5 @@
 import { SimHost } from "../../firmware-sim/physics/sim-host.js";
-import { steadyState } from "../../firmware-sim/physics/steady-state.js";
+import { solveSteadyState, type HostFaults } from "../../firmware-sim/physics/steady-solver.js";
 import type { SimSnapshot } from "../../firmware-sim/physics/types.js";
 import { loadProfile, type HostProfile } from "../../firmware-sim/profiles/index.js";
 import { simAgentConfig } from "../../src/cli/sim-agent-config.js";
@@ -11,7 +11,7 @@ import { BenchAgent } from "./bench-agent.js";
 import { BenchControllerHost, type ObjectiveMode } from "./bench-controller-host.js";
 import { BenchSensors } from "./bench-sensors.js";
 import { CPU_TARGET_BELOW_TJMAX_C, HostMetrics, summariseRun, type RunMetrics } from "./metrics.js";
-import { hostSeed, type BenchScenario, type HostScenario } from "./scenarios.js";
+import { hostSeed, type BenchScenario, type HostScenario, type ScheduledFault } from "./scenarios.js";
 
 export const DEFAULT_BENCH_PROFILE = "poweredge-r740-air";
 /** Agent timestamps start here (any fixed epoch: runs must not depend on the wall clock). */
@@ -105,15 +105,30 @@ function buildHost(index: number, options: ClosedLoopOptions, startMs: number, p
   return { index, profile, physics, sensors, agent, controller, scenario, metrics, lastFanPct: snap.fans[0]?.speedPct ?? 100 };
 }
 
-/** Whether this host, at the run's peak load, inlet and disk with every fan at 100 %, settles at or below its CPU target. */
-function canHoldTarget(physics: SimHost, scenario: HostScenario, durationS: number): boolean {
+/**
+ * Whether this host, at the run's peak load, inlet and disk with every fan at 100 %, settles at or below its CPU
+ * target — with the cooling the run leaves it: a fan the scenario kills and a pump it degrades count as failed.
+ */
+export function canHoldTarget(physics: SimHost, scenario: HostScenario, durationS: number): boolean {
   let peak = { cpuUtil: 0, inletC: Number.NEGATIVE_INFINITY, diskMBps: 0 };
   for (let t = 0; t <= durationS; t += 1) {
     const p = scenario.workload.at(t);
     peak = { cpuUtil: Math.max(peak.cpuUtil, p.cpuUtil), inletC: Math.max(peak.inletC, p.inletC), diskMBps: Math.max(peak.diskMBps, p.diskMBps) };
   }
-  const s = steadyState(physics, { ...peak, fanPct: 100 });
-  return !s.runaway && s.dieC <= physics.params.tjMaxC - CPU_TARGET_BELOW_TJMAX_C;
+  const s = solveSteadyState(physics.params, faultsOfRun(physics.faults(), scenario.faults, durationS), { ...peak, fanPct: 100 });
+  return !s.runaway && Math.max(...s.dieC) <= physics.params.tjMaxC - CPU_TARGET_BELOW_TJMAX_C;
+}
+
+/** The host's faults once every fan death and pump degradation scheduled inside the run has happened. */
+function faultsOfRun(now: HostFaults, scheduled: readonly ScheduledFault[], durationS: number): HostFaults {
+  const deadFans = [...now.deadFans];
+  let pumpHealth = now.pumpHealth;
+  for (const fault of scheduled) {
+    if (fault.atS > durationS) continue;
+    if (fault.kind === "fan-dead") deadFans[fault.fan] = true;
+    if (fault.kind === "pump-degraded") pumpHealth = Math.min(pumpHealth, fault.fraction);
+  }
+  return { deadFans: Array.from(deadFans, (dead) => dead === true), pumpHealth };
 }
 
 function applyFaults(host: BenchHost, tS: number, periodS: number): void {

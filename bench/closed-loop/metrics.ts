@@ -26,8 +26,9 @@ export interface RunMetrics {
   maxOvershootC: number;
   /**
    * The same over the hosts that can hold their target at all: at the run's peak load and inlet, with every fan at
-   * 100 %, their steady die sits at or below the target. (With the ±10 % parameter spread a few hosts cannot; no
-   * controller can keep those under it, and they would otherwise set this number for every policy.)
+   * 100 % — on the fans and pump the run's faults leave working — their steady die sits at or below the target.
+   * (With the ±10 % parameter spread a few hosts cannot, and a few more once a fan dies; no controller can keep
+   * those under it, and they would otherwise set this number for every policy.)
    */
   maxOvershootControllableC: number;
   /** Hosts that cannot hold their CPU target at the run's peak conditions even at full fan. */
@@ -73,7 +74,7 @@ export class HostMetrics {
   constructor(
     private readonly tjMaxC: number,
     private readonly driveLimitsC: readonly number[],
-    /** Whether full fan can hold this host's die at its target at the run's peak load and inlet. */
+    /** Whether full fan (on the fans the run leaves working) can hold this host's die at its target at the run's peak load and inlet. */
     readonly controllable = true,
   ) {}
 

@@ -140,6 +140,6 @@ export function formatSummary(summaries: readonly PolicySummary[], runs: number)
     );
   }
   lines.push("");
-  lines.push("(\"cooling vs B1\" is the saving: positive = less cooling energy than B1. overshoot*: over the hosts that can hold their target at the run's peak load and inlet with full fan.)");
+  lines.push("(\"cooling vs B1\" is the saving: positive = less cooling energy than B1. overshoot*: over the hosts that can hold their target at the run's peak load and inlet with full fan on the fans the run's faults leave.)");
   return lines.join("\n");
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runClosedLoop } from "../../bench/closed-loop/engine.js";
 import { HostMetrics, summariseRun } from "../../bench/closed-loop/metrics.js";
-import type { BenchScenario } from "../../bench/closed-loop/scenarios.js";
+import type { BenchScenario, ScheduledFault } from "../../bench/closed-loop/scenarios.js";
 import type { SimSnapshot } from "../../firmware-sim/physics/types.js";
 import { B0FixedPolicy } from "../../src/controller/planner/policy-b0-fixed.js";
 import { B2CascadePidPolicy } from "../../src/controller/planner/policy-b2-pid.js";
@@ -112,5 +112,20 @@ describe("closed-loop overshoot on hosts that can hold their target", () => {
     const hot = run(45);
     expect(hot.uncontrollableHosts).toBe(1);
     expect(hot.maxOvershootControllableC).toBe(0);
+  });
+
+  it("judges a host by the cooling the run leaves it: a fan the scenario kills counts as dead", () => {
+    // At full load and a 28 °C room the nominal R740 settles at 85.3 °C with six fans at 100 % and at 90.9 °C with five:
+    // its target is 90 °C.
+    const scenario = (faults: ScheduledFault[]): BenchScenario => ({
+      name: "fan dies",
+      durationS: 30,
+      forHost: () => ({ workload: { name: "fan dies", durationS: 30, at: () => ({ cpuUtil: 1, diskMBps: 0, inletC: 28 }) }, faults }),
+    });
+    const uncontrollable = (faults: ScheduledFault[]) =>
+      runClosedLoop({ policy: new B0FixedPolicy(100), scenario: scenario(faults), seed: 1, hosts: 1, spread: false }).metrics.uncontrollableHosts;
+    expect(uncontrollable([])).toBe(0);
+    expect(uncontrollable([{ kind: "fan-dead", atS: 10, fan: 0 }])).toBe(1);
+    expect(uncontrollable([{ kind: "fan-dead", atS: 60, fan: 0 }])).toBe(0);
   });
 });
