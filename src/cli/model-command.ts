@@ -115,7 +115,7 @@ export function registerModelCommand(program: Command): void {
     .option("--hidden <n>", "hidden units per layer", "64")
     .option("--batch <n>", "mini-batch size", "512")
     .option("--seed <n>", "seed for the simulated runs and the weights", "1")
-    .option("--envelope-runs <n>", "one-hour operating-envelope exploration runs added to the training runs (--sim; default 6, 0 for none)")
+    .option("--envelope-runs <n>", "one-hour operating-envelope exploration runs added to the training runs (--sim; default 12, 0 for none)")
     .option("--cooling <kind>", "which model: air (air-cooled hosts, into --out) or liquid (pump and coolant, into <out>/liquid); with --store also all (default there: every kind the store has)")
     .action(trainCommand);
   model

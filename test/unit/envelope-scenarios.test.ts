@@ -72,9 +72,9 @@ describe("operating-envelope exploration workloads", () => {
     expect(run.scenario.forHost(0, 5).workload.at(300)).toEqual(run.scenario.forHost(0, 5).workload.at(300));
   });
 
-  it("joins the simulated training split (six runs unless told otherwise), as training data only", () => {
+  it("joins the simulated training split (twelve runs unless told otherwise), as training data only", () => {
     const byDefault = simSplit({ hosts: 1, seed: 3, durationS: 200, speedVariants: false });
-    expect(new Set(byDefault.train.map((s) => s.source).filter((s) => s.startsWith("sim:envelope"))).size).toBe(6);
+    expect(new Set(byDefault.train.map((s) => s.source).filter((s) => s.startsWith("sim:envelope"))).size).toBe(12);
     const data = simSplit({ hosts: 1, seed: 3, durationS: 200, speedVariants: false, envelopeRuns: 2 });
     const envelopeSources = data.train.map((s) => s.source).filter((s) => s.startsWith("sim:envelope"));
     expect(new Set(envelopeSources)).toEqual(new Set(["sim:envelope 1", "sim:envelope 2"]));
