@@ -9,7 +9,7 @@ import type { HostView } from "../../src/controller/types.js";
 /**
  * One MPC planning tick for a large fleet: `node dist/bench/closed-loop/mpc-tick-bench.js [hosts] [model dir]
  * [liquid share]`. Every host has a full minute of history and has passed its probation (so the models plan all of
- * them, none is on B2), then 50 ticks are timed. With a liquid share > 0 that fraction of the hosts is liquid-cooled (fan × pump grid on the
+ * them, none is on the fallback), then 50 ticks are timed. With a liquid share > 0 that fraction of the hosts is liquid-cooled (fan × pump grid on the
  * model in `<dir>/liquid`).
  */
 function liquidView(i: number, round: number): HostView {
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(
     `backend ${backend}, model ${loaded.version} (hidden ${loaded.model.hidden}), ${hosts} hosts × ${candidates.length} candidates\n` +
-      `planner tick: p50 ${percentile(tickMs, 50).toFixed(1)} ms, p99 ${percentile(tickMs, 99).toFixed(1)} ms, max ${Math.max(...tickMs).toFixed(1)} ms (${hosts} hosts, ${liquidHosts} liquid-cooled; share of host-periods on B2 over the whole run incl. the warm-up minute: ${policy.fallbackShare().toFixed(3)})\n` +
+      `planner tick: p50 ${percentile(tickMs, 50).toFixed(1)} ms, p99 ${percentile(tickMs, 99).toFixed(1)} ms, max ${Math.max(...tickMs).toFixed(1)} ms (${hosts} hosts, ${liquidHosts} liquid-cooled; share of host-periods on the fallback over the whole run incl. warm-up and probation: ${policy.fallbackShare().toFixed(3)})\n` +
       `model call alone: p50 ${percentile(gridMs, 50).toFixed(1)} ms = ${((percentile(gridMs, 50) / hosts) * 1000).toFixed(1)} µs per host (${candidates.length} candidates each)\n` +
       liquidLine,
   );

@@ -74,7 +74,7 @@ export const ENVELOPE_RUN_S = 3600;
 /**
  * Envelope runs in `model train --sim`: chosen by leaving one training workload out (`model-selection.ts`). Six runs
  * took the left-out workload's 60 s CPU error from 1.045 to 0.749 °C on average for the air model and from 0.927 to
- * 0.609 °C for the liquid one, every fold better; twelve took the air model's on to 0.711 °C, again every fold better.
+ * 0.609 °C for the liquid one, every fold better; twelve took them on to 0.711 and 0.568 °C, again every fold better.
  */
 export const DEFAULT_ENVELOPE_RUNS = 12;
 /** Validation: the same workloads and rooms on other hosts. */
