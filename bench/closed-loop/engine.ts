@@ -109,7 +109,7 @@ function buildHost(index: number, options: ClosedLoopOptions, startMs: number, p
  * Whether this host, at the run's peak load, inlet and disk with every fan at 100 %, settles at or below its CPU
  * target — with the cooling the run leaves it: a fan the scenario kills and a pump it degrades count as failed.
  */
-export function canHoldTarget(physics: SimHost, scenario: HostScenario, durationS: number): boolean {
+function canHoldTarget(physics: SimHost, scenario: HostScenario, durationS: number): boolean {
   let peak = { cpuUtil: 0, inletC: Number.NEGATIVE_INFINITY, diskMBps: 0 };
   for (let t = 0; t <= durationS; t += 1) {
     const p = scenario.workload.at(t);
