@@ -1,5 +1,5 @@
 import { hostMode } from "../../src/agent/agent-telemetry.js";
-import { actuatorCapability } from "../../src/agent/capabilities.js";
+import { hostCapabilities } from "../../src/agent/capabilities.js";
 import { matchLimits, type ControlledTemp } from "../../src/agent/controlled-sensors.js";
 import { SafetyGovernor } from "../../src/agent/governor.js";
 import { LocalController } from "../../src/agent/local-control.js";
@@ -47,14 +47,9 @@ export class BenchAgent {
     this.pump = config.pump ? loopFor(config.pump, config, startPumpPct ?? config.pump.maxPct) : undefined;
   }
 
-  /** What the birth announces: both groups at "full" tier, with the config's bounds and roles. */
+  /** What the birth announces: both groups at "full" tier, with the config's bounds, roles and watts. */
   capabilities(): Capabilities {
-    const { fans, pump } = this.config;
-    return {
-      fans: actuatorCapability(fans, "full"),
-      ...(pump ? { pump: actuatorCapability(pump, "full") } : {}),
-      maxLeaseMs: this.config.maxLeaseMs,
-    };
+    return hostCapabilities(this.config, "full", this.config.pump ? "full" : undefined);
   }
 
   /** A command arrives: it takes effect at the next control period. */

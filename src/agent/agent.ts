@@ -19,7 +19,7 @@ import {
 } from "../protocol/index.js";
 import { ActuatorWriteWatch } from "./actuator-write-watch.js";
 import { ActuatorWriter } from "./actuator-writer.js";
-import { actuatorCapability } from "./capabilities.js";
+import { hostCapabilities } from "./capabilities.js";
 import { hostMode } from "./agent-telemetry.js";
 import { CommandLease, type AckDecision } from "./command-lease.js";
 import { matchLimits, unmatchedLimits, type ControlledTemp } from "./controlled-sensors.js";
@@ -202,7 +202,6 @@ export class CoolingAgent {
 
   private birth(): HostBirth {
     const { config, hostId, boot, clock, agentVersion, inventory } = this.deps;
-    const capability = (group: ActuatorGroupConfig, actuator: CoolingActuator | undefined) => actuatorCapability(group, actuator?.tier ?? "full");
     return {
       v: PROTOCOL_VERSION,
       host: hostId,
@@ -212,11 +211,7 @@ export class CoolingAgent {
       agentVersion,
       periodMs: config.periodMs,
       sensors: this.manifest,
-      capabilities: {
-        fans: capability(config.fans, this.deps.fans),
-        ...(config.pump && this.deps.pump ? { pump: capability(config.pump, this.deps.pump) } : {}),
-        maxLeaseMs: config.maxLeaseMs,
-      },
+      capabilities: hostCapabilities(config, this.deps.fans.tier ?? "full", this.deps.pump ? (this.deps.pump.tier ?? "full") : undefined),
       ...(inventory ? { inventory } : {}),
     };
   }

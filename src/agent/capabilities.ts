@@ -1,4 +1,4 @@
-import type { ActuatorGroupConfig } from "../config/agent-schema.js";
+import type { ActuatorGroupConfig, AgentConfig } from "../config/agent-schema.js";
 import type { Capabilities, CapabilityTier } from "../protocol/index.js";
 
 type ActuatorCapability = Capabilities["fans"];
@@ -14,5 +14,19 @@ export function actuatorCapability(group: ActuatorGroupConfig, tier: CapabilityT
     minPct: group.minPct,
     maxPct: group.maxPct,
     roles: [...new Set(group.roles)],
+    ...(group.maxPowerW === undefined ? {} : { maxPowerW: group.maxPowerW }),
+  };
+}
+
+/**
+ * Everything the birth announces the host can do: its groups (the pump only when it has a tier, i.e. a driver), the
+ * longest lease it honours, and the CPUs' leakage when configured.
+ */
+export function hostCapabilities(config: AgentConfig, fansTier: CapabilityTier, pumpTier: CapabilityTier | undefined): Capabilities {
+  return {
+    fans: actuatorCapability(config.fans, fansTier),
+    ...(config.pump && pumpTier !== undefined ? { pump: actuatorCapability(config.pump, pumpTier) } : {}),
+    maxLeaseMs: config.maxLeaseMs,
+    ...(config.cpuLeakage ? { cpuLeakage: { at85W: config.cpuLeakage.at85W, doublingK: config.cpuLeakage.doublingK } } : {}),
   };
 }

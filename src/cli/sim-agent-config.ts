@@ -30,6 +30,18 @@ function driveLimits(profile: HostProfile): Record<string, unknown>[] {
 }
 
 /**
+ * The profile's nominal cooling and leakage watts, as an operator would copy them from the data sheets: the birth
+ * announces them and the planner weighs energy with them (the simulated hosts spread around these, as real ones do).
+ */
+function energyHints(profile: HostProfile): { fanMaxPowerW: number; pumpMaxPowerW: number | undefined; cpuLeakage: { at85W: number; doublingK: number } } {
+  return {
+    fanMaxPowerW: profile.fans.count * profile.fans.maxPowerW,
+    pumpMaxPowerW: profile.liquid?.pumpMaxPowerW,
+    cpuLeakage: { at85W: profile.sockets * profile.cpu.leakageAt85W, doublingK: profile.cpu.leakageDoublingK },
+  };
+}
+
+/**
  * Agent configs for the simulator's host profiles (firmware-sim/profiles): which hwmon chips drive the fans and
  * pump, and which sensors are controlled with which limits. The demo, the benchmark and the tests use these;
  * config/agent.sim.yaml is the same thing for the PowerEdge profile, written out for people.
@@ -37,9 +49,10 @@ function driveLimits(profile: HostProfile): Record<string, unknown>[] {
 export function simAgentConfig(profileId: string, opts: SimAgentConfigOptions): AgentConfig {
   const profile = loadProfile(profileId);
   const cpu = cpuLimits(profile);
+  const energy = energyHints(profile);
   const source = `agent config for simulated ${profileId}`;
   const outbox = opts.outboxDir === undefined ? { kind: "memory" } : { kind: "disk", dir: opts.outboxDir };
-  const base = { version: 1, hostId: opts.hostId, root: opts.root, periodMs: opts.periodMs ?? 1000, broker: { url: opts.brokerUrl }, outbox };
+  const base = { version: 1, hostId: opts.hostId, root: opts.root, periodMs: opts.periodMs ?? 1000, broker: { url: opts.brokerUrl }, outbox, cpuLeakage: energy.cpuLeakage };
   const cpuTemps = [
     { match: "coretemp.*:Package id *", role: "cpu", ...cpu, required: true },
     { match: "coretemp.*:Core *", role: "cpu", targetC: cpu.targetC + 2, criticalC: cpu.criticalC + 1 },
@@ -51,7 +64,7 @@ export function simAgentConfig(profileId: string, opts: SimAgentConfigOptions): 
       {
         ...base,
         temperatures: [...cpuTemps, { match: "applesmc:TA0P", role: "inlet", targetC: 35, criticalC: 45 }, ...driveLimits(profile)],
-        fans: { chip: "applesmc", channels: fanChannels, minPct: profile.fans.minPct, roles: ["cpu", "drive"] },
+        fans: { chip: "applesmc", channels: fanChannels, minPct: profile.fans.minPct, roles: ["cpu", "drive"], maxPowerW: energy.fanMaxPowerW },
       },
       source,
     );
@@ -63,11 +76,11 @@ export function simAgentConfig(profileId: string, opts: SimAgentConfigOptions): 
         ...base,
         temperatures: [...temperatures, { match: "d5next:Coolant temp", role: "coolant", targetC: 45, criticalC: 55 }],
         // On cold plates the pump cools the CPUs; the fans cool drives and the rest of the chassis.
-        fans: { chip: "nct6798", channels: fanChannels, minPct: profile.fans.minPct, roles: ["drive"] },
-        pump: { chip: "d5next", channels: [1], minPct: 30, roles: ["cpu", "coolant"] },
+        fans: { chip: "nct6798", channels: fanChannels, minPct: profile.fans.minPct, roles: ["drive"], maxPowerW: energy.fanMaxPowerW },
+        pump: { chip: "d5next", channels: [1], minPct: 30, roles: ["cpu", "coolant"], ...(energy.pumpMaxPowerW === undefined ? {} : { maxPowerW: energy.pumpMaxPowerW }) },
       },
       source,
     );
   }
-  return parseAgentConfig({ ...base, temperatures, fans: { chip: "nct6798", channels: fanChannels, minPct: profile.fans.minPct, roles: ["cpu", "drive"] } }, source);
+  return parseAgentConfig({ ...base, temperatures, fans: { chip: "nct6798", channels: fanChannels, minPct: profile.fans.minPct, roles: ["cpu", "drive"], maxPowerW: energy.fanMaxPowerW } }, source);
 }

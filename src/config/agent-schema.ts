@@ -100,6 +100,16 @@ export const ActuatorGroupConfig = z
     upSlewPctPerS: z.number().positive().default(25).describe("Fastest rise of the output, percentage points per second (raising is allowed faster than lowering)."),
     downSlewPctPerS: z.number().positive().default(5).describe("Fastest fall of the output, percentage points per second, so fans do not hunt."),
     roles: z.array(SensorRole).min(1).default(["cpu", "drive"]).describe("Sensor roles this group cools; local control tracks the worst of them, and the birth announces them to the controller (its baselines drive the group from the same roles)."),
+    maxPowerW: z
+      .number()
+      .positive()
+      .max(10_000)
+      .optional()
+      .meta({
+        description:
+          "Electrical power of the whole group at 100 %, W (the fan or pump data sheet's maximum power, times the number of fans). The birth announces it and the MPC planner weighs cooling energy with it (the cube law below 100 %). Unset: the planner assumes a 2U PowerEdge's (six 12 W fans: 72 W; an 18 W pump).",
+        examples: [72],
+      }),
   })
   .strict();
 export type ActuatorGroupConfig = z.infer<typeof ActuatorGroupConfig>;
@@ -225,6 +235,18 @@ export const AgentConfig = z
       description: "A liquid-cooling pump, driven like the fans (same keys).",
       examples: [{ chip: "d5next", channels: [1], minPct: 30, roles: ["cpu", "coolant"] }],
     }),
+    cpuLeakage: z
+      .object({
+        at85W: z.number().positive().max(5_000).describe("Static (leakage) power of all CPU sockets together at 85 °C die, W; without a measurement, 10-15 % of TDP per socket is typical of server CPUs."),
+        doublingK: z.number().min(1).max(100).default(19).describe("Die temperature rise that doubles the leakage, K."),
+      })
+      .strict()
+      .optional()
+      .meta({
+        description:
+          "The CPUs' leakage power, which grows with die temperature: the MPC planner weighs the fan watts it would save against the leakage watts running hotter costs. The birth announces it. Unset: the planner assumes two sockets of 26 W at 85 °C (a PowerEdge R740 with two 205 W Xeons).",
+        examples: [{ at85W: 24, doublingK: 19 }],
+      }),
     control: ControlConfig.default(ControlConfig.parse({})).describe("Local control and the safety governor's override."),
     faults: CoolingFaultsConfig.default(CoolingFaultsConfig.parse({})).describe("Cooling faults the agent detects and survives on its own: failed fans and pumps, leaks, a host it cannot cool (docs/agent-control.md)."),
     ipmi: IpmiConfig.optional().meta({

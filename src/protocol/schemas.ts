@@ -115,13 +115,24 @@ const ActuatorCapability = z.object({
   maxPct: pct,
   /** The sensor roles the group cools (its config's `roles`); absent from older agents. */
   roles: z.array(SensorRole).min(1).max(SensorRole.options.length).optional(),
+  /** Electrical power of the whole group at 100 %, W (its config's `maxPowerW`): the planner's cost of cooling. */
+  maxPowerW: z.number().positive().max(10_000).optional(),
 });
+
+/** Static (leakage) power of all CPU sockets together at 85 °C die, and the rise that doubles it. */
+export const CpuLeakage = z.object({
+  at85W: z.number().positive().max(5_000),
+  doublingK: z.number().min(1).max(100),
+});
+export type CpuLeakage = z.infer<typeof CpuLeakage>;
 
 export const Capabilities = z.object({
   fans: ActuatorCapability,
   pump: ActuatorCapability.optional(),
   /** Longest command lease the agent honours, whatever expiresAt says. */
   maxLeaseMs: z.number().int().positive(),
+  /** The CPUs' leakage (its config's `cpuLeakage`): what the planner saves by running the dies cooler. */
+  cpuLeakage: CpuLeakage.optional(),
 });
 export type Capabilities = z.infer<typeof Capabilities>;
 

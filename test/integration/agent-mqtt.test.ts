@@ -35,7 +35,8 @@ describe("agent with a real mosquitto and a simulated host", () => {
     expect(h.received.invalid).toEqual([]);
     const birth = h.received.states.find((s) => s.online);
     expect(birth?.online && birth.sensors.some((s) => s.id === "coretemp.0:Package id 0" && s.role === "cpu" && s.required)).toBe(true);
-    expect(birth?.online && birth.capabilities.fans).toMatchObject({ channels: 6, tier: "full", roles: ["cpu", "drive"] });
+    expect(birth?.online && birth.capabilities.fans).toMatchObject({ channels: 6, tier: "full", roles: ["cpu", "drive"], maxPowerW: 72 });
+    expect(birth?.online && birth.capabilities.cpuLeakage).toEqual({ at85W: 52, doublingK: 19 });
 
     const seqs = h.received.telemetry.map((t) => t.seq);
     seqs.forEach((seq, i) => i > 0 && expect(seq).toBe(seqs[i - 1]! + 1));

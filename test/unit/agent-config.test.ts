@@ -34,6 +34,10 @@ describe("agent config", () => {
     expect(config.fans.failsafePct).toBe(100);
     expect(config.plausibility.temperatureMaxC).toBe(125);
     expect(config.control.pid.kp).toBe(4);
+    // No energy hints unless given: the planner then assumes the PowerEdge class.
+    expect(config.fans.maxPowerW).toBeUndefined();
+    expect(config.cpuLeakage).toBeUndefined();
+    expect(parseAgentConfigText(MINIMAL + "cpuLeakage: { at85W: 24 }\n", "agent.yaml").cpuLeakage).toEqual({ at85W: 24, doublingK: 19 });
   });
 
   it.each([
@@ -48,6 +52,9 @@ describe("agent config", () => {
     ["bad broker url", MINIMAL + "broker: { url: 'http://x' }\n", "broker.url:"],
     ["lease shorter than two periods", MINIMAL + "maxLeaseMs: 1000\n", "maxLeaseMs: must be at least two control periods"],
     ["not YAML", "version: [1\n", "not valid YAML"],
+    ["fan watts of zero", MINIMAL.replace("channels: [1, 2] }", "channels: [1, 2], maxPowerW: 0 }"), "fans.maxPowerW:"],
+    ["leakage without its watts", MINIMAL + "cpuLeakage: { doublingK: 19 }\n", "cpuLeakage.at85W:"],
+    ["leakage with a key misspelt", MINIMAL + "cpuLeakage: { at85W: 52, doublingC: 19 }\n", 'unknown key(s) "doublingC"'],
   ])("rejects %s with a message naming the key", (_name, text, expected) => {
     const message = errorOf(text);
     expect(message).toContain("agent.yaml");
@@ -59,7 +66,7 @@ describe("agent config", () => {
   });
 
   it("accepts every shipped example", () => {
-    for (const file of ["config/agent.sim.yaml", "config/agent.linux.yaml"]) {
+    for (const file of ["config/agent.sim.yaml", "config/agent.linux.yaml", "config/agent.macpro.yaml", "config/agent.poweredge-liquid.yaml"]) {
       expect(() => loadAgentConfig(file), file).not.toThrow();
     }
   });

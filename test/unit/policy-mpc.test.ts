@@ -136,6 +136,30 @@ describe("MPC policy", () => {
     expect(70 + 40 - 0.3 * headroom).toBeLessThanOrEqual(88.5 - DEFAULT_OBJECTIVE_TUNING.headroomC + 1e-9);
   });
 
+  it("weighs each host's cooling and leakage by the watts its birth announces, and by the defaults where it announces none", () => {
+    const model = new FakeModel(30, 0.4);
+    const caps = (fans: Record<string, number>, cpuLeakage?: { at85W: number; doublingK: number }): Partial<HostView> => ({
+      capabilities: { fans: { channels: 6, tier: "full", minPct: 20, maxPct: 100, ...fans }, maxLeaseMs: 30_000, ...(cpuLeakage ? { cpuLeakage } : {}) },
+    });
+    const hosts = () => [
+      view("silent", 70),
+      view("same-as-defaults", 70, caps({ maxPowerW: 72 }, { at85W: 52, doublingK: 19 })),
+      view("cheap-fans", 70, caps({ maxPowerW: 24 })),
+      view("low-leakage", 70, caps({}, { at85W: 12, doublingK: 19 })),
+    ];
+    const fanPct = run(new MpcPolicy(model, { planPeriodMs: 1000, probationPredictions: 0 }), hosts, 70);
+    const silent = fanPct.get("silent") ?? Number.NaN;
+    // The PowerEdge defaults: six 12 W fans against 2 × 26 W of leakage weighed three times, optimum near 77 %.
+    expect(silent).toBeGreaterThan(60);
+    expect(silent).toBeLessThan(95);
+    expect(fanPct.get("same-as-defaults")).toBe(silent);
+    // Fans a third as costly are worth running faster; a CPU that leaks little is worth running hotter.
+    expect(fanPct.get("cheap-fans")).toBeGreaterThan(silent);
+    expect(fanPct.get("low-leakage")).toBeLessThan(silent);
+    // Every one of them still meets the limit (target 90 less the 0.5 °C margin).
+    for (const pct of fanPct.values()) expect(100 - 0.4 * (pct ?? 0)).toBeLessThanOrEqual(89.5 + 1e-9);
+  });
+
   it("carries a load rise forward under the feed-forward objective only", () => {
     const rising = (r: number) => [view("a", 70, { cpuUtilPct: Math.min(100, 20 + r) })];
     const model = new FakeModel();

@@ -98,14 +98,18 @@ const DRIVE_OUTPUTS = DRIVE_HORIZONS_S.map((h) => OUTPUTS.indexOf(`driveIn${h}C`
 const CPU60 = OUTPUTS.indexOf("cpuIn60C");
 const COOLANT60 = LIQUID_OUTPUTS.indexOf("coolantIn60C");
 
-/** The last candidate set's fan + pump watts: every host of a round shares the candidates, so they are computed once. */
-let coolingMemo: { fan: readonly number[]; pump: readonly number[] | undefined; energy: MpcEnergyModel; watts: Float64Array } | undefined;
+/**
+ * Each energy model's fan + pump watts for the last candidate set it was asked about: every host of a round shares
+ * the candidates, and hosts of one kind share an energy model, so they are computed once per kind and round.
+ */
+const coolingMemo = new WeakMap<MpcEnergyModel, { fan: readonly number[]; pump: readonly number[] | undefined; watts: Float64Array }>();
 
 /** Fan + pump watts of each candidate (fan level k with pump level k), memoised for the same arrays and energy model. */
 export function coolingWattsOf(candidatesPct: readonly number[], candidatesPumpPct: readonly number[] | undefined, energy: MpcEnergyModel): Float64Array {
-  if (coolingMemo?.fan === candidatesPct && coolingMemo.pump === candidatesPumpPct && coolingMemo.energy === energy) return coolingMemo.watts;
+  const memo = coolingMemo.get(energy);
+  if (memo?.fan === candidatesPct && memo.pump === candidatesPumpPct) return memo.watts;
   const watts = Float64Array.from(candidatesPct, (pct, k) => fanPowerW(energy, pct) + pumpPowerW(energy, candidatesPumpPct?.[k]));
-  coolingMemo = { fan: candidatesPct, pump: candidatesPumpPct, energy, watts };
+  coolingMemo.set(energy, { fan: candidatesPct, pump: candidatesPumpPct, watts });
   return watts;
 }
 

@@ -3,6 +3,7 @@ import { HostHistory } from "../model/host-history.js";
 import { AIR_LAYOUT, type CoolingKind, type ModelLayout } from "../model/model-layout.js";
 import { sampleFromView } from "../model/thermal-sample.js";
 import type { HostView, SetpointProposal } from "../types.js";
+import type { Capabilities } from "../../protocol/index.js";
 import { CoolfleetError, ErrorCode } from "../../core/errors.js";
 import type { PidGains } from "./margin-pid.js";
 import { effectiveTargetC, hasTrustedCpu, isTrusted } from "./margins.js";
@@ -47,6 +48,10 @@ export interface MpcPolicyOptions {
   /** Predicted CPU readings must stay this far below their (objective-adjusted) targets. */
   cpuMarginC?: number;
   driveMarginC?: number;
+  /**
+   * The energy model (MPC_DEFAULT_ENERGY's fields): fan, pump and leakage watts for hosts whose birth does not announce
+   * their own (capabilities fans/pump maxPowerW, cpuLeakage, which win where given), and the leakage weight.
+   */
   energy?: Partial<MpcEnergyModel>;
   /**
    * The leakage weight for liquid-cooled hosts (energy.leakageWeight is the air-cooled hosts'). Default 1: the weight
@@ -171,6 +176,8 @@ export class MpcPolicy implements PlanningPolicy {
   private plannedPeriods = 0;
   private fallbackPeriods = 0;
   private readonly liquidTuning: ChoiceTuning;
+  /** Hosts that announce their watts: one tuning per distinct set, so the candidates' watts are computed once per set. */
+  private readonly tuningByWatts = new Map<string, ChoiceTuning>();
   private readonly fallbackNoCutWhileHot: boolean;
 
   constructor(
@@ -345,6 +352,33 @@ export class MpcPolicy implements PlanningPolicy {
     }
   }
 
+  /**
+   * The choice tuning for one host: its kind's, with the fan, pump and leakage watts its birth announces in place of
+   * the defaults (a Mac Pro's four fans draw a third of a PowerEdge's six, which moves the fan-against-leakage trade).
+   */
+  private tuningOf(caps: Capabilities | undefined, liquid: boolean): ChoiceTuning {
+    const base = liquid ? this.liquidTuning : this.tuning;
+    const fanW = caps?.fans.maxPowerW;
+    const pumpW = caps?.pump?.maxPowerW;
+    const leakage = caps?.cpuLeakage;
+    if (fanW === undefined && pumpW === undefined && leakage === undefined) return base;
+    const key = `${liquid ? "liquid" : "air"} ${fanW} ${pumpW} ${leakage?.at85W} ${leakage?.doublingK}`;
+    let tuning = this.tuningByWatts.get(key);
+    if (!tuning) {
+      // Bounded: a fleet has a handful of hardware kinds; agents announcing ever-new values only cost recomputation.
+      if (this.tuningByWatts.size >= MAX_ENERGY_MODELS) this.tuningByWatts.clear();
+      const energy: MpcEnergyModel = {
+        ...base.energy,
+        ...(fanW === undefined ? {} : { fanMaxPowerW: fanW }),
+        ...(pumpW === undefined ? {} : { pumpMaxPowerW: pumpW }),
+        ...(leakage === undefined ? {} : { leakageAt85W: leakage.at85W, leakageDoublingK: leakage.doublingK }),
+      };
+      tuning = { ...base, energy };
+      this.tuningByWatts.set(key, tuning);
+    }
+    return tuning;
+  }
+
   /** One batched prediction and a choice per host, for hosts of one kind of cooling (the model's). */
   private planWithModel(model: ThermalPredictor, nowMs: number, hosts: readonly ModelHost[]): SetpointProposal[] {
     const layout = model.layout ?? AIR_LAYOUT;
@@ -407,7 +441,7 @@ export class MpcPolicy implements PlanningPolicy {
               }
             : {}),
         },
-        liquid ? this.liquidTuning : this.tuning,
+        this.tuningOf(caps, liquid),
         pumps,
         nOutputs,
       );
@@ -424,6 +458,7 @@ export class MpcPolicy implements PlanningPolicy {
 }
 
 const CPU10 = OUTPUTS.indexOf("cpuIn10C");
+const MAX_ENERGY_MODELS = 64;
 
 /** The candidate nearest to what a host runs (fan, and pump when the candidates have one). */
 function nearestIndex(fans: readonly number[], pumps: readonly number[] | undefined, fanPct: number, pumpPct: number): number {
