@@ -16,7 +16,12 @@ function liquidView(i: number, round: number): HostView {
   const air = view(i, round);
   return {
     ...air,
-    capabilities: { fans: { channels: 6, tier: "full", minPct: 15, maxPct: 100 }, pump: { channels: 1, tier: "full", minPct: 30, maxPct: 100 }, maxLeaseMs: 30_000 },
+    capabilities: {
+      fans: { channels: 6, tier: "full", minPct: 15, maxPct: 100, maxPowerW: 72 },
+      pump: { channels: 1, tier: "full", minPct: 30, maxPct: 100, maxPowerW: 18 },
+      maxLeaseMs: 30_000,
+      cpuLeakage: { at85W: 52, doublingK: 19 },
+    },
     temperatures: [...air.temperatures, { id: "coolant", role: "coolant", tempC: 36, quality: "ok", targetC: 45, criticalC: 55, required: false }],
     pumpPct: 50,
   };
@@ -31,7 +36,8 @@ function view(i: number, round: number): HostView {
     boot: "boot-0001",
     lastSeenMs: round * 1000,
     state: "Running",
-    capabilities: { fans: { channels: 6, tier: "full", minPct: 20, maxPct: 100 }, maxLeaseMs: 30_000 },
+    // Every host announces its watts, as the agents do; every third one a smaller machine's (a mixed fleet).
+    capabilities: { fans: { channels: 6, tier: "full", minPct: 20, maxPct: 100, maxPowerW: i % 3 === 0 ? 24 : 72 }, maxLeaseMs: 30_000, cpuLeakage: { at85W: i % 3 === 0 ? 24 : 52, doublingK: 19 } },
     periodMs: 1000,
     temperatures: [
       { id: "cpu0", role: "cpu", tempC: Math.round(55 + 0.3 * util + ((i * 7) % 5)), quality: "ok", targetC: 90, criticalC: 97, required: true },

@@ -1,3 +1,5 @@
+import { loadProfile } from "../../firmware-sim/index.js";
+import { CoolfleetError, ErrorCode } from "../../src/core/errors.js";
 import type { HostSequence } from "../../src/controller/model/dataset.js";
 import type { CoolingKind } from "../../src/controller/model/model-layout.js";
 import type { PipelineData } from "../../src/controller/model/train-pipeline.js";
@@ -89,6 +91,8 @@ export interface SimSplitOptions {
   speedVariants?: boolean;
   /** Which model the data is for: air-cooled R740s (default) or liquid-cooled R750s. */
   cooling?: CoolingKind;
+  /** Another simulated machine of that kind of cooling (a firmware-sim profile id) instead of SIM_PROFILE_BY_COOLING's. */
+  profileId?: string;
   /** Operating-envelope exploration runs (`envelope-scenarios.ts`) added to the training runs. Default DEFAULT_ENVELOPE_RUNS. */
   envelopeRuns?: number;
   onRun?: (workload: string, index: number, total: number) => void;
@@ -142,14 +146,17 @@ export function recordGroups(groups: readonly SimRunGroup[], options: Pick<SimDa
  */
 export function simSplit(options: SimSplitOptions): PipelineData {
   const cooling = options.cooling ?? "air";
-  const profileIds = [SIM_PROFILE_BY_COOLING[cooling]];
+  const profileId = options.profileId ?? SIM_PROFILE_BY_COOLING[cooling];
+  const profileKind = loadProfile(profileId).coolingKind;
+  if (profileKind !== cooling) throw new CoolfleetError(ErrorCode.UsageInvalid, `profile ${profileId} is ${profileKind}-cooled: it cannot train the ${cooling} model`);
+  const profileIds = [profileId];
   const groups = trainingRunGroups({
     workloads: TRAINING_WORKLOADS,
     seed: options.seed,
     ...(options.durationS !== undefined ? { durationS: options.durationS } : {}),
     ...(options.speedVariants !== undefined ? { speedVariants: options.speedVariants } : {}),
     ...(options.envelopeRuns !== undefined ? { envelopeRuns: options.envelopeRuns } : {}),
-    profileId: SIM_PROFILE_BY_COOLING[cooling],
+    profileId,
   });
   const [, variants, envelope] = groups.map((g) => g.runs.length);
   const trainingRuns = groups.reduce((sum, g) => sum + g.runs.length, 0);
@@ -162,7 +169,7 @@ export function simSplit(options: SimSplitOptions): PipelineData {
   const validation = simulatedSequences({ workloads: TRAINING_WORKLOADS, hosts: fewer, seed: options.seed + 500, inletsC: VALIDATION_INLETS_C, ...common });
   const heldOut = simulatedSequences({ workloads: HELD_OUT_FOR_MODEL, hosts: fewer, seed: options.seed + 1000, ...common });
   const speeds = ((variants ?? 0) > 0 ? " + their speed variants" : "") + ((envelope ?? 0) > 0 ? ` + ${envelope} envelope runs` : "");
-  const machine = cooling === "air" ? "" : ` on ${profileIds[0] ?? ""}`;
+  const machine = profileId === SIM_PROFILE_BY_COOLING.air ? "" : ` on ${profileId}`;
   return { train, validation, heldOut, trainedOn: `sim:${TRAINING_WORKLOADS.join(",")} at ${TRAINING_INLETS_C.join("/")} °C${speeds}${machine}`, periodMs: 1000, cooling };
 }
 

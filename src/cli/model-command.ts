@@ -15,6 +15,7 @@ export interface ModelTrainCliOptions {
   seed: string;
   cooling?: string;
   envelopeRuns?: string;
+  profile?: string;
 }
 
 const COOLING_CHOICES = ["air", "liquid", "all"] as const;
@@ -41,6 +42,7 @@ async function trainCommand(raw: ModelTrainCliOptions): Promise<void> {
   const cooling = raw.cooling ?? (raw.sim === true ? "air" : "all");
   if (!(COOLING_CHOICES as readonly string[]).includes(cooling)) throw usage(`--cooling must be one of ${COOLING_CHOICES.join(", ")}, got "${cooling}"`);
   if (raw.sim === true && cooling === "all") throw usage("--sim trains one kind of model per run: --cooling air or --cooling liquid");
+  if (raw.profile !== undefined && raw.sim !== true) throw usage("--profile chooses the simulated machine: it goes with --sim");
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const { liquidRegistryDir } = await import("../controller/model/model-registry.js");
   const kinds: CoolingKind[] = cooling === "all" ? ["air", "liquid"] : [cooling as CoolingKind];
@@ -49,7 +51,7 @@ async function trainCommand(raw: ModelTrainCliOptions): Promise<void> {
   if (raw.sim === true) {
     const kind = kinds[0] ?? "air";
     const { simSplit } = await import("../../bench/closed-loop/training-data.js");
-    const data = simSplit({ hosts, seed: 2000 + seed, cooling: kind, ...(envelopeRuns !== undefined ? { envelopeRuns } : {}), onRun: (workload, i, total) => progressLine("simulating", i + 1, total, workload) });
+    const data = simSplit({ hosts, seed: 2000 + seed, cooling: kind, ...(envelopeRuns !== undefined ? { envelopeRuns } : {}), ...(raw.profile !== undefined ? { profileId: raw.profile } : {}), onRun: (workload, i, total) => progressLine("simulating", i + 1, total, workload) });
     process.stderr.write("\n");
     await trainAndReport(data, registryDir(kind), { hidden, epochs, batchSize, seed, log });
     return;
@@ -116,6 +118,7 @@ export function registerModelCommand(program: Command): void {
     .option("--batch <n>", "mini-batch size", "512")
     .option("--seed <n>", "seed for the simulated runs and the weights", "1")
     .option("--envelope-runs <n>", "one-hour operating-envelope exploration runs added to the training runs (--sim; default 12, 0 for none)")
+    .option("--profile <id>", "simulated machine to train on (--sim): a firmware-sim profile id of that kind of cooling (default poweredge-r740-air for air, poweredge-r750-liquid for liquid; also macpro-2019)")
     .option("--cooling <kind>", "which model: air (air-cooled hosts, into --out) or liquid (pump and coolant, into <out>/liquid); with --store also all (default there: every kind the store has)")
     .action(trainCommand);
   model

@@ -20,3 +20,17 @@ describe("coolfleet model train: the envelope runs option", () => {
     expect(output).toContain("--envelope-runs");
   });
 });
+
+describe("coolfleet model train: the simulated machine", () => {
+  it("belongs to simulated training: with --store it is refused and says why", async () => {
+    const { code, output } = await usageError(["model", "train", "--store", "/nonexistent/telemetry.db", "--profile", "macpro-2019"]);
+    expect(code).toBe(2);
+    expect(output).toContain("--profile chooses the simulated machine: it goes with --sim");
+  });
+
+  it("names the known profiles when given an unknown one", async () => {
+    const { code, output } = await usageError(["model", "train", "--sim", "--out", "/nonexistent/registry", "--profile", "r940"]);
+    expect(code).toBe(2);
+    expect(output).toContain("known profiles: macpro-2019, poweredge-r740-air, poweredge-r750-liquid");
+  });
+});
