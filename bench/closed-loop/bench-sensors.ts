@@ -1,3 +1,4 @@
+import { isAppleProfile } from "../../firmware-sim/devices/hwmon-layout.js";
 import { SensorChannel, quantiseTo } from "../../firmware-sim/devices/sensor-channel.js";
 import type { SimSnapshot } from "../../firmware-sim/physics/types.js";
 import type { HostProfile } from "../../firmware-sim/profiles/index.js";
@@ -9,7 +10,8 @@ import type { Reading, SensorManifestEntry } from "../../src/protocol/index.js";
 
 /** Sensor ids as the agent names them on the simulated hosts (they match the globs of src/cli/sim-agent-config.ts). */
 export const cpuSensorId = (socket: number): string => `coretemp.${socket}:Package id ${socket}`;
-const INLET_ID = "nct6798:SYSTIN";
+/** The inlet: the Super-I/O chip's SYSTIN on the PowerEdge profiles, the SMC's ambient key (TA0P) on the Mac Pro. */
+const inletSensorId = (profile: HostProfile): string => (isAppleProfile(profile) ? "applesmc:TA0P" : "nct6798:SYSTIN");
 /** SATA/SAS drives report through drivetemp, NVMe drives through the nvme driver's own chip ("Composite"). */
 const driveSensorId = (name: string): string => (name.startsWith("nvme") ? `nvme.${name}:Composite` : `drivetemp.${name}:temp1`);
 const COOLANT_ID = "d5next:Coolant temp";
@@ -39,7 +41,7 @@ export class BenchSensors {
       new SensorChannel({ id, quantity: "temperature", lagS: s.lagS, noiseSd: s.noiseC, rng: rng.fork(id), quantise: quantiseTo(s.quantC ?? 1) });
     this.temps = [
       ...Array.from({ length: profile.sockets }, (_, j) => ({ channel: channel(cpuSensorId(j)), read: (snap: SimSnapshot) => snap.sockets[j]?.dieC ?? Number.NaN })),
-      { channel: channel(INLET_ID), read: (snap: SimSnapshot) => snap.inletC },
+      { channel: channel(inletSensorId(profile)), read: (snap: SimSnapshot) => snap.inletC },
       ...profile.drives.map((d, i) => ({ channel: channel(driveSensorId(d.name)), read: (snap: SimSnapshot) => snap.drives[i]?.tempC ?? Number.NaN })),
       ...(profile.liquid ? [{ channel: channel(COOLANT_ID), read: (snap: SimSnapshot) => snap.liquid?.coolantSupplyC ?? Number.NaN }] : []),
     ];

@@ -15,6 +15,9 @@ const HORIZONS = [10, 30, 60] as const;
 class FakeModel implements ThermalPredictor {
   calls = 0;
   lastLoad: Float32Array = new Float32Array();
+  /** Hosts in the batches so far, and how many state values among them were not finite. */
+  hostsSeen = 0;
+  nonFiniteStates = 0;
   constructor(
     public riseAt0C = 30,
     public slopeCPerPct = 0.4,
@@ -25,6 +28,8 @@ class FakeModel implements ThermalPredictor {
     this.calls++;
     this.lastLoad = load;
     const hosts = load.length / 4;
+    this.hostsSeen += hosts;
+    this.nonFiniteStates += state.filter((v) => !Number.isFinite(v)).length;
     const out = new Float32Array(hosts * candidates.length * N_OUTPUTS);
     for (let i = 0; i < hosts; i++) {
       candidates.forEach((pct, k) => {
@@ -158,6 +163,29 @@ describe("MPC policy", () => {
     expect(fanPct.get("low-leakage")).toBeLessThan(silent);
     // Every one of them still meets the limit (target 90 less the 0.5 °C margin).
     for (const pct of fanPct.values()) expect(100 - 0.4 * (pct ?? 0)).toBeLessThanOrEqual(89.5 + 1e-9);
+  });
+
+  it("never feeds the model a host without an inlet reading: the fallback plans it, the log says what is missing, and the model takes it once the inlet has a minute's readings", () => {
+    const lines: string[] = [];
+    const model = new FakeModel();
+    const policy = new MpcPolicy(model, { planPeriodMs: 1000, probationPredictions: 0, log: (l) => lines.push(l) });
+    const noInlet = (hostId: string): HostView => {
+      const v = view(hostId, 70);
+      return { ...v, temperatures: v.temperatures.filter((t) => t.role !== "inlet") };
+    };
+    run(policy, () => [noInlet("a"), view("b", 70)], 80);
+    expect(policy.fallbackOf("a")).toBe("missing-inputs");
+    expect(policy.fallbackOf("b")).toBeUndefined();
+    // Only b reached the model, with every input finite.
+    expect(model.hostsSeen).toBe(20);
+    expect(model.nonFiniteStates).toBe(0);
+    expect(lines.filter((l) => l.includes("host a"))).toEqual([expect.stringMatching(/host a is planned by B1: the model needs cpuOverInletC, inletC, .*no trusted inlet reading/)]);
+    // The fallback still gives it a set-point every round.
+    expect(run(policy, () => [noInlet("a"), view("b", 70)], 1, ENERGY_OBJECTIVE, 80_000).get("a")).toBeDefined();
+    // The inlet appears: once its ten-period mean exists the model plans host a too.
+    run(policy, () => [view("a", 70), view("b", 70)], 12, ENERGY_OBJECTIVE, 81_000);
+    expect(policy.fallbackOf("a")).toBeUndefined();
+    expect(model.nonFiniteStates).toBe(0);
   });
 
   it("carries a load rise forward under the feed-forward objective only", () => {

@@ -1,6 +1,6 @@
 import { HISTORY_PERIODS, N_LOAD, nowValues, OUTPUTS } from "../model/feature-spec.js";
 import { HostHistory } from "../model/host-history.js";
-import { AIR_LAYOUT, type CoolingKind, type ModelLayout } from "../model/model-layout.js";
+import { AIR_LAYOUT, LIQUID_LAYOUT, type CoolingKind, type ModelLayout } from "../model/model-layout.js";
 import { sampleFromView } from "../model/thermal-sample.js";
 import type { HostView, SetpointProposal } from "../types.js";
 import type { Capabilities } from "../../protocol/index.js";
@@ -13,6 +13,7 @@ import { B2CascadePidPolicy } from "./policy-b2-pid.js";
 import { noCutWhileHot } from "./no-cut-while-hot.js";
 import { chooseFanPct, type ChoiceTuning, type MpcEnergyModel } from "./policy-mpc-choice.js";
 import { PredictionErrorTracker } from "./policy-mpc-error.js";
+import { missingStateInputs } from "./missing-inputs.js";
 import { objectiveFor, type PlannerInput, type PlanningPolicy } from "./policy.js";
 import { controlsFans, controlsPump, DEFAULT_LEASE_PERIODS, leaseTtlMs, setpointsFor } from "./proposal.js";
 
@@ -117,10 +118,10 @@ export const MPC_PUMP_STEP_PCT = 10;
 
 /**
  * Why a host is planned by the fallback baseline instead of the model: no model for its kind of cooling yet
- * (cold start), its first minute, fans it may not command, its model's error not measured yet (probation), or a
- * live prediction error past the threshold.
+ * (cold start), its first minute, fans it may not command, a model input it cannot give (no trusted inlet reading
+ * in its history), its model's error not measured yet (probation), or a live prediction error past the threshold.
  */
-export type MpcFallbackReason = "cold-start" | "warm-up" | "fans-not-controlled" | "probation" | "prediction-error";
+export type MpcFallbackReason = "cold-start" | "warm-up" | "fans-not-controlled" | "missing-inputs" | "probation" | "prediction-error";
 
 interface ModelHost {
   host: HostView;
@@ -139,6 +140,8 @@ interface HostMemory {
   challengerRounds: number;
   lastMoveSign: number;
   errorFallback: boolean;
+  /** The model inputs the host could not give at the last check ("missing-inputs"), for the log line. */
+  missingInputs: string[];
 }
 
 /**
@@ -179,6 +182,8 @@ export class MpcPolicy implements PlanningPolicy {
   /** Hosts that announce their watts: one tuning per distinct set, so the candidates' watts are computed once per set. */
   private readonly tuningByWatts = new Map<string, ChoiceTuning>();
   private readonly fallbackNoCutWhileHot: boolean;
+  /** One host's state row, to check that every model input is there before the host joins the batch. */
+  private readonly stateScratch = new Float32Array(Math.max(AIR_LAYOUT.state.length, LIQUID_LAYOUT.state.length));
 
   constructor(
     private model: ThermalPredictor | undefined,
@@ -252,7 +257,7 @@ export class MpcPolicy implements PlanningPolicy {
       const errorC = this.tracker.observe(host.hostId, input.nowMs, nowValues(memory.history).cpuC);
       const kind: CoolingKind = controlsPump(host.capabilities) ? "liquid" : "air";
       const reason = this.fallbackReason(host, kind, memory, errorC);
-      this.noteRoute(host.hostId, reason, errorC);
+      this.noteRoute(host.hostId, reason, errorC, memory.missingInputs);
       if (reason) fallbackHosts.push(host);
       // A host on the fallback for its prediction error (or on probation) is still predicted (for the fan it actually
       // runs), so its error is measured and it can recover.
@@ -311,7 +316,7 @@ export class MpcPolicy implements PlanningPolicy {
   private memoryFor(hostId: string): HostMemory {
     let memory = this.memory.get(hostId);
     if (!memory) {
-      memory = { history: new HostHistory(HISTORY_PERIODS), lastPct: undefined, lastPumpPct: undefined, challengerRounds: 0, lastMoveSign: 0, errorFallback: false };
+      memory = { history: new HostHistory(HISTORY_PERIODS), lastPct: undefined, lastPumpPct: undefined, challengerRounds: 0, lastMoveSign: 0, errorFallback: false, missingInputs: [] };
       this.memory.set(hostId, memory);
     }
     return memory;
@@ -326,6 +331,10 @@ export class MpcPolicy implements PlanningPolicy {
     if (kind === "air" && !this.model) return "cold-start";
     if (!controlsFans(host.capabilities)) return "fans-not-controlled";
     if (memory.history.length < HISTORY_PERIODS) return "warm-up";
+    const layout = (kind === "air" ? this.model?.layout : this.liquidModel?.layout) ?? (kind === "air" ? AIR_LAYOUT : LIQUID_LAYOUT);
+    memory.missingInputs = missingStateInputs(layout, memory.history, this.stateScratch);
+    if (!Number.isFinite(memory.history.mean("utilPct", 0, this.loadWindowPeriods - 1))) memory.missingInputs.push("utilPct");
+    if (memory.missingInputs.length > 0) return "missing-inputs";
     // Hysteresis: out above fallbackErrorC, back only below recoverErrorC.
     if (errorC !== undefined) {
       if (!memory.errorFallback && errorC > this.fallbackErrorC) memory.errorFallback = true;
@@ -336,9 +345,13 @@ export class MpcPolicy implements PlanningPolicy {
   }
 
   /** Keeps the per-host flag, says so in the log when a host changes hands, and gives the fallback a fresh start each time. */
-  private noteRoute(hostId: string, reason: MpcFallbackReason | undefined, errorC: number | undefined): void {
+  private noteRoute(hostId: string, reason: MpcFallbackReason | undefined, errorC: number | undefined, missingInputs: readonly string[]): void {
     const before = this.onFallback.get(hostId);
     if (reason === before) return;
+    if (reason === "missing-inputs") {
+      const hint = missingInputs.includes("inletC") ? " (no trusted inlet reading: is the inlet sensor in the agent config, with role inlet?)" : "";
+      this.log(`mpc: host ${hostId} is planned by ${this.fallbackId}: the model needs ${missingInputs.join(", ")}, which its readings of the last minute cannot give${hint}`);
+    }
     if (reason === "prediction-error") {
       this.log(`mpc: host ${hostId} falls back to ${this.fallbackId}: live 10 s prediction error ${errorC?.toFixed(2)} °C > ${this.fallbackErrorC} °C`);
     } else if (before === "prediction-error" && reason === undefined) {
