@@ -21,6 +21,22 @@ describe("host history", () => {
     expect(h.gapPeriods).toBe(0);
   });
 
+  it("carries a missing reading forward for a minute at most: a sensor gone longer is missing, not stuck", () => {
+    const h = new HostHistory(HISTORY_PERIODS);
+    h.push(sample({ inletC: 24 }));
+    for (let t = 1; t <= 60; t++) h.push(sample({ inletC: Number.NaN }));
+    expect(h.at("inletC", 0)).toBe(24);
+    h.push(sample({ inletC: Number.NaN }));
+    expect(h.at("inletC", 0)).toBeNaN();
+    expect(h.at("inletC", 1)).toBe(24);
+    // Back: filled in again from the new reading on.
+    h.push(sample({ inletC: 26 }));
+    h.push(sample({ inletC: Number.NaN }));
+    expect(h.at("inletC", 0)).toBe(26);
+    // Other fields are counted apart.
+    expect(h.at("cpuC", 0)).toBe(60);
+  });
+
   it("gives the CPU as its level now and as deltas of window means, and the slow five-minute averages", () => {
     const h = new HostHistory(HISTORY_PERIODS);
     for (let t = 0; t < HISTORY_PERIODS; t++) h.push(sample({ cpuC: 40 + t }));

@@ -188,6 +188,22 @@ describe("MPC policy", () => {
     expect(model.nonFiniteStates).toBe(0);
   });
 
+  it("hands a host to the fallback when its inlet sensor has been gone for over a minute, not planning on a stale reading", () => {
+    const model = new FakeModel();
+    const policy = new MpcPolicy(model, { planPeriodMs: 1000, probationPredictions: 0 });
+    const inletGone = (): HostView[] => {
+      const v = view("a", 70);
+      return [{ ...v, temperatures: v.temperatures.map((t) => (t.role === "inlet" ? { ...t, tempC: null, quality: "missing" as const } : t)) }];
+    };
+    run(policy, () => [view("a", 70)], 70);
+    expect(policy.fallbackOf("a")).toBeUndefined();
+    run(policy, inletGone, 60, ENERGY_OBJECTIVE, 70_000);
+    expect(policy.fallbackOf("a")).toBeUndefined();
+    run(policy, inletGone, 2, ENERGY_OBJECTIVE, 130_000);
+    expect(policy.fallbackOf("a")).toBe("missing-inputs");
+    expect(model.nonFiniteStates).toBe(0);
+  });
+
   it("carries a load rise forward under the feed-forward objective only", () => {
     const rising = (r: number) => [view("a", 70, { cpuUtilPct: Math.min(100, 20 + r) })];
     const model = new FakeModel();

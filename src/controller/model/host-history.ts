@@ -5,8 +5,9 @@ export type SampleField = (typeof FIELDS)[number];
 
 /**
  * The last `capacity` samples of one host, one per control period, newest last. A missing (NaN) value is filled
- * with the last known one, so a one-period sensor gap does not become a feature spike; `gapPeriods` says how long
- * the CPU has been filled in.
+ * with the last known one, so a one-period sensor gap does not become a feature spike — for at most
+ * `maxFillPeriods` periods in a row (default a minute): a sensor gone for longer is missing, not stuck at its last
+ * reading. `gapPeriods` says how long the CPU has been filled in.
  */
 export class HostHistory {
   private readonly columns: Record<SampleField, Float64Array>;
@@ -15,12 +16,16 @@ export class HostHistory {
   private cpuGap = 0;
   /** Slow exponential averages (time constant slowTauPeriods): a host's long-run operating point. */
   private readonly slow: Record<"cpuOverInletC" | "utilPct" | "fanPct", number> = { cpuOverInletC: Number.NaN, utilPct: Number.NaN, fanPct: Number.NaN };
+  /** Periods in a row each field has been filled in. */
+  private readonly filled: Record<SampleField, number>;
 
   constructor(
     readonly capacity: number,
     private readonly slowTauPeriods = 300,
+    private readonly maxFillPeriods = 60,
   ) {
     this.columns = Object.fromEntries(FIELDS.map((f) => [f, new Float64Array(capacity)])) as Record<SampleField, Float64Array>;
+    this.filled = Object.fromEntries(FIELDS.map((f) => [f, 0])) as Record<SampleField, number>;
   }
 
   push(sample: ThermalSample): void {
@@ -28,7 +33,8 @@ export class HostHistory {
     for (const field of FIELDS) {
       const value = sample[field] ?? Number.NaN;
       const column = this.columns[field];
-      column[this.next] = Number.isFinite(value) || prev < 0 ? value : (column[prev] ?? Number.NaN);
+      this.filled[field] = Number.isFinite(value) ? 0 : this.filled[field] + 1;
+      column[this.next] = Number.isFinite(value) || prev < 0 || this.filled[field] > this.maxFillPeriods ? value : (column[prev] ?? Number.NaN);
     }
     this.cpuGap = Number.isFinite(sample.cpuC) ? 0 : this.cpuGap + 1;
     const newest = this.next;
