@@ -17,8 +17,9 @@ export async function createBenchMpc(modelDir: string, log: (line: string) => vo
   const loaded = registry.current();
   const liquid = new ModelRegistry(liquidRegistryDir(modelDir), "liquid").current();
   if (loaded) log(`mpc: thermal model ${loaded.version} from ${modelDir} (${loaded.file.provenance.trainedOn})`);
+  else log(`mpc: no promoted model in ${modelDir}: cold start, MPC plans every air-cooled host with its fallback, B1 (run: coolfleet model train --sim --out ${modelDir})`);
   if (liquid) log(`mpc: thermal model for liquid-cooled hosts ${liquid.version} from ${liquidRegistryDir(modelDir)} (${liquid.file.provenance.trainedOn})`);
-  else log(`mpc: no promoted model in ${modelDir}: cold start, MPC plans every host with its fallback, B1 (run: coolfleet model train --sim --out ${modelDir})`);
+  else log(`mpc: no promoted model in ${liquidRegistryDir(modelDir)}: cold start, MPC plans every liquid-cooled host with its fallback, B1 (run: coolfleet model train --sim --cooling liquid --out ${modelDir})`);
   const warned = new Set<string>();
   return (tuning) => () =>
     new MpcPolicy(loaded?.model, {
