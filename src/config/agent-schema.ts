@@ -237,7 +237,11 @@ export const AgentConfig = z
     }),
     cpuLeakage: z
       .object({
-        at85W: z.number().positive().max(5_000).describe("Static (leakage) power of all CPU sockets together at 85 °C die, W; without a measurement, 10-15 % of TDP per socket is typical of server CPUs."),
+        at85W: z
+          .number()
+          .positive()
+          .max(5_000)
+          .meta({ description: "Static (leakage) power of all CPU sockets together at 85 °C die, W; without a measurement, 10-15 % of TDP per socket is typical of server CPUs.", examples: [52] }),
         doublingK: z.number().min(1).max(100).default(19).describe("Die temperature rise that doubles the leakage, K."),
       })
       .strict()
