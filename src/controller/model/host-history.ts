@@ -73,8 +73,15 @@ export class HostHistory {
 
   /** Mean over ago ∈ [fromAgo, toAgo]. */
   mean(field: SampleField, fromAgo: number, toAgo: number): number {
+    // at() for each ago, without its per-call clamping: ages past the oldest sample repeat the oldest.
+    const column = this.columns[field];
+    const oldest = this.count - 1;
+    const newest = this.next - 1 + this.capacity;
     let sum = 0;
-    for (let ago = fromAgo; ago <= toAgo; ago++) sum += this.at(field, ago);
+    for (let ago = fromAgo; ago <= toAgo; ago++) {
+      const back = ago < 0 ? 0 : ago > oldest ? oldest : ago;
+      sum += column[(newest - back) % this.capacity] ?? Number.NaN;
+    }
     return sum / (toAgo - fromAgo + 1);
   }
 }

@@ -197,11 +197,14 @@ export function chooseFanPct(
     }
     const samePump = pumpPct === undefined || (host.previousPumpPct !== undefined && Math.abs(pumpPct - host.previousPumpPct) < 1e-6);
     const isPrevious = host.previousPct !== undefined && Math.abs(pct - host.previousPct) < 1e-6 && samePump;
+    const infeasible = violationC > (isPrevious ? tuning.holdToleranceC : 0);
+    // An infeasible candidate's cost matters only to the slack rule (scored).
+    if (infeasible && !scored) continue;
     const pumpMovePct = pumpPct === undefined || host.previousPumpPct === undefined ? 0 : Math.abs(pumpPct - host.previousPumpPct);
     const moveW = host.previousPct === undefined ? 0 : tuning.smoothnessWPerPct * (Math.abs(pct - host.previousPct) + pumpMovePct);
     const cost = coolingW(k) + tuning.energy.leakageWeight * leakageW(tuning.energy, host.cpuNowC + (predictions[base + CPU60] ?? 0)) + moveW;
     scored?.push({ index: k, violationC, cost });
-    if (violationC > (isPrevious ? tuning.holdToleranceC : 0)) continue;
+    if (infeasible) continue;
     if (isPrevious) previous = { index: k, cost };
     else if (!best || cost < best.cost) best = { index: k, cost };
   }

@@ -1,6 +1,6 @@
 import { HISTORY_PERIODS, N_LOAD, nowValues, OUTPUTS } from "../model/feature-spec.js";
 import { HostHistory } from "../model/host-history.js";
-import { AIR_LAYOUT, LIQUID_LAYOUT, type CoolingKind, type ModelLayout } from "../model/model-layout.js";
+import { AIR_LAYOUT, type CoolingKind, type ModelLayout } from "../model/model-layout.js";
 import { sampleFromView } from "../model/thermal-sample.js";
 import type { HostView, SetpointProposal } from "../types.js";
 import type { Capabilities } from "../../protocol/index.js";
@@ -13,7 +13,6 @@ import { B2CascadePidPolicy } from "./policy-b2-pid.js";
 import { noCutWhileHot } from "./no-cut-while-hot.js";
 import { chooseFanPct, type ChoiceTuning, type MpcEnergyModel } from "./policy-mpc-choice.js";
 import { PredictionErrorTracker } from "./policy-mpc-error.js";
-import { missingStateInputs } from "./missing-inputs.js";
 import { objectiveFor, type PlannerInput, type PlanningPolicy } from "./policy.js";
 import { controlsFans, controlsPump, DEFAULT_LEASE_PERIODS, leaseTtlMs, setpointsFor } from "./proposal.js";
 
@@ -132,6 +131,12 @@ interface ModelHost {
   shadow: boolean;
 }
 
+/** Hosts of one kind for one batched prediction, and their state rows (host-major). */
+interface StateBatch {
+  hosts: ModelHost[];
+  state: Float32Array;
+}
+
 interface HostMemory {
   history: HostHistory;
   lastPct: number | undefined;
@@ -142,6 +147,8 @@ interface HostMemory {
   errorFallback: boolean;
   /** The model inputs the host could not give at the last check ("missing-inputs"), for the log line. */
   missingInputs: string[];
+  /** The choice tuning for the watts the host announced last (tuningOf), with those watts. */
+  energy?: { liquid: boolean; fanW: number | undefined; pumpW: number | undefined; at85W: number | undefined; doublingK: number | undefined; tuning: ChoiceTuning };
 }
 
 /**
@@ -182,8 +189,6 @@ export class MpcPolicy implements PlanningPolicy {
   /** Hosts that announce their watts: one tuning per distinct set, so the candidates' watts are computed once per set. */
   private readonly tuningByWatts = new Map<string, ChoiceTuning>();
   private readonly fallbackNoCutWhileHot: boolean;
-  /** One host's state row, to check that every model input is there before the host joins the batch. */
-  private readonly stateScratch = new Float32Array(Math.max(AIR_LAYOUT.state.length, LIQUID_LAYOUT.state.length));
 
   constructor(
     private model: ThermalPredictor | undefined,
@@ -247,8 +252,7 @@ export class MpcPolicy implements PlanningPolicy {
   }
 
   plan(input: PlannerInput): SetpointProposal[] {
-    const modelHosts: ModelHost[] = [];
-    const fallbackHosts: HostView[] = [];
+    const routed: { host: HostView; memory: HostMemory; kind: CoolingKind; reason: MpcFallbackReason | undefined; errorC: number | undefined }[] = [];
     for (const host of input.hosts) {
       if (!hasTrustedCpu(host) || !host.capabilities) continue;
       const memory = this.memoryFor(host.hostId);
@@ -256,21 +260,49 @@ export class MpcPolicy implements PlanningPolicy {
       this.plannedPeriods++;
       const errorC = this.tracker.observe(host.hostId, input.nowMs, nowValues(memory.history).cpuC);
       const kind: CoolingKind = controlsPump(host.capabilities) ? "liquid" : "air";
-      const reason = this.fallbackReason(host, kind, memory, errorC);
-      this.noteRoute(host.hostId, reason, errorC, memory.missingInputs);
-      if (reason) fallbackHosts.push(host);
-      // A host on the fallback for its prediction error (or on probation) is still predicted (for the fan it actually
-      // runs), so its error is measured and it can recover.
-      if (!reason || reason === "prediction-error" || reason === "probation") modelHosts.push({ host, memory, objective: objectiveFor(input, host.hostId), kind, shadow: reason !== undefined });
+      routed.push({ host, memory, kind, reason: this.fallbackReason(host, kind, memory, errorC), errorC });
+    }
+    // The model's inputs, written once per host: a host with one missing never joins the batch.
+    const batches = { air: this.stateBatch(this.model, routed, "air", input), liquid: this.stateBatch(this.liquidModel, routed, "liquid", input) };
+    const fallbackHosts: HostView[] = [];
+    for (const r of routed) {
+      this.noteRoute(r.host.hostId, r.reason, r.errorC, r.memory.missingInputs);
+      if (r.reason) fallbackHosts.push(r.host);
     }
     this.fallbackPeriods += fallbackHosts.length;
     const proposals: SetpointProposal[] = [];
-    const airHosts = modelHosts.filter((h) => h.kind === "air");
-    const liquidHosts = modelHosts.filter((h) => h.kind === "liquid");
-    if (this.model && airHosts.length > 0) proposals.push(...this.planWithModel(this.model, input.nowMs, airHosts));
-    if (this.liquidModel && liquidHosts.length > 0) proposals.push(...this.planWithModel(this.liquidModel, input.nowMs, liquidHosts));
+    if (this.model && batches.air.hosts.length > 0) proposals.push(...this.planWithModel(this.model, input.nowMs, batches.air));
+    if (this.liquidModel && batches.liquid.hosts.length > 0) proposals.push(...this.planWithModel(this.liquidModel, input.nowMs, batches.liquid));
     if (fallbackHosts.length > 0) proposals.push(...this.planFallback(input, fallbackHosts));
     return proposals;
+  }
+
+  /**
+   * The hosts of one kind the model predicts this round, with their state rows: those it plans, and those on the
+   * fallback for their prediction error or on probation (predicted for the fan they actually run, so their error is
+   * measured and they can recover). A host whose state row is not finite, or whose load is unknown, is routed to
+   * the fallback as "missing-inputs" instead.
+   */
+  private stateBatch(model: ThermalPredictor | undefined, routed: readonly { host: HostView; memory: HostMemory; kind: CoolingKind; reason: MpcFallbackReason | undefined }[], kind: CoolingKind, input: PlannerInput): StateBatch {
+    const hosts: ModelHost[] = [];
+    if (!model) return { hosts, state: new Float32Array(0) };
+    const layout = model.layout ?? AIR_LAYOUT;
+    const nState = layout.state.length;
+    const candidates = routed.filter((r) => r.kind === kind && (r.reason === undefined || r.reason === "prediction-error" || r.reason === "probation"));
+    const state = new Float32Array(candidates.length * nState);
+    for (const r of candidates) {
+      const offset = hosts.length * nState;
+      layout.writeState(r.memory.history, state, offset);
+      r.memory.missingInputs = [];
+      for (let j = 0; j < nState; j++) if (!Number.isFinite(state[offset + j])) r.memory.missingInputs.push(layout.state[j] ?? `#${j}`);
+      if (!Number.isFinite(r.memory.history.mean("utilPct", 0, this.loadWindowPeriods - 1))) r.memory.missingInputs.push("utilPct");
+      if (r.memory.missingInputs.length > 0) {
+        r.reason = "missing-inputs";
+        continue;
+      }
+      hosts.push({ host: r.host, memory: r.memory, objective: objectiveFor(input, r.host.hostId), kind, shadow: r.reason !== undefined });
+    }
+    return { hosts, state: state.subarray(0, hosts.length * nState) };
   }
 
   private planFallback(input: PlannerInput, hosts: HostView[]): SetpointProposal[] {
@@ -331,10 +363,6 @@ export class MpcPolicy implements PlanningPolicy {
     if (kind === "air" && !this.model) return "cold-start";
     if (!controlsFans(host.capabilities)) return "fans-not-controlled";
     if (memory.history.length < HISTORY_PERIODS) return "warm-up";
-    const layout = (kind === "air" ? this.model?.layout : this.liquidModel?.layout) ?? (kind === "air" ? AIR_LAYOUT : LIQUID_LAYOUT);
-    memory.missingInputs = missingStateInputs(layout, memory.history, this.stateScratch);
-    if (!Number.isFinite(memory.history.mean("utilPct", 0, this.loadWindowPeriods - 1))) memory.missingInputs.push("utilPct");
-    if (memory.missingInputs.length > 0) return "missing-inputs";
     // Hysteresis: out above fallbackErrorC, back only below recoverErrorC.
     if (errorC !== undefined) {
       if (!memory.errorFallback && errorC > this.fallbackErrorC) memory.errorFallback = true;
@@ -369,12 +397,14 @@ export class MpcPolicy implements PlanningPolicy {
    * The choice tuning for one host: its kind's, with the fan, pump and leakage watts its birth announces in place of
    * the defaults (a Mac Pro's four fans draw a third of a PowerEdge's six, which moves the fan-against-leakage trade).
    */
-  private tuningOf(caps: Capabilities | undefined, liquid: boolean): ChoiceTuning {
+  private tuningOf(memory: HostMemory, caps: Capabilities | undefined, liquid: boolean): ChoiceTuning {
     const base = liquid ? this.liquidTuning : this.tuning;
     const fanW = caps?.fans.maxPowerW;
     const pumpW = caps?.pump?.maxPowerW;
     const leakage = caps?.cpuLeakage;
     if (fanW === undefined && pumpW === undefined && leakage === undefined) return base;
+    const last = memory.energy;
+    if (last?.liquid === liquid && last.fanW === fanW && last.pumpW === pumpW && last.at85W === leakage?.at85W && last.doublingK === leakage?.doublingK) return last.tuning;
     const key = `${liquid ? "liquid" : "air"} ${fanW} ${pumpW} ${leakage?.at85W} ${leakage?.doublingK}`;
     let tuning = this.tuningByWatts.get(key);
     if (!tuning) {
@@ -389,21 +419,19 @@ export class MpcPolicy implements PlanningPolicy {
       tuning = { ...base, energy };
       this.tuningByWatts.set(key, tuning);
     }
+    memory.energy = { liquid, fanW, pumpW, at85W: leakage?.at85W, doublingK: leakage?.doublingK, tuning };
     return tuning;
   }
 
   /** One batched prediction and a choice per host, for hosts of one kind of cooling (the model's). */
-  private planWithModel(model: ThermalPredictor, nowMs: number, hosts: readonly ModelHost[]): SetpointProposal[] {
+  private planWithModel(model: ThermalPredictor, nowMs: number, { hosts, state }: StateBatch): SetpointProposal[] {
     const layout = model.layout ?? AIR_LAYOUT;
     const liquid = layout.kind === "liquid";
-    const nState = layout.state.length;
     const nOutputs = layout.outputs.length;
     const n = hosts.length;
-    const state = new Float32Array(n * nState);
     const load = new Float32Array(n * N_LOAD);
     const bounds = { fanLow: 100, fanHigh: 0, pumpLow: 100, pumpHigh: 0 };
     hosts.forEach(({ host, memory, objective }, i) => {
-      layout.writeState(memory.history, state, i * nState);
       load.set(loadForecast(memory.history, objective, this.loadWindowPeriods), i * N_LOAD);
       bounds.fanLow = Math.min(bounds.fanLow, host.capabilities?.fans.minPct ?? 0);
       bounds.fanHigh = Math.max(bounds.fanHigh, host.capabilities?.fans.maxPct ?? 100);
@@ -454,7 +482,7 @@ export class MpcPolicy implements PlanningPolicy {
               }
             : {}),
         },
-        this.tuningOf(caps, liquid),
+        this.tuningOf(memory, caps, liquid),
         pumps,
         nOutputs,
       );
