@@ -33,7 +33,8 @@ export function renderFleetSummary(node: HTMLElement, summary: FleetSummary): vo
     metric(
       "Cooling",
       formatWatts(summary.coolingPowerW),
-      `Fans and pumps across the fleet; servers draw ${formatWatts(summary.serverPowerW)}`,
+      `Fans and pumps, estimated from the watts ${summary.coolingPowerHosts} of ${summary.online} online host(s) announce (cube law at their outputs); servers draw ${formatWatts(summary.serverPowerW)}`,
+      "summary-cooling",
     ),
     metric("Policy", summary.policy, "Planning policy in force"),
   );

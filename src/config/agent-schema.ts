@@ -107,7 +107,7 @@ export const ActuatorGroupConfig = z
       .optional()
       .meta({
         description:
-          "Electrical power of the whole group at 100 %, W (the fan or pump data sheet's maximum power, times the number of fans). The birth announces it and the MPC planner weighs cooling energy with it (the cube law below 100 %). Unset: the planner assumes a 2U PowerEdge's (six 12 W fans: 72 W; an 18 W pump).",
+          "Electrical power of the whole group at 100 %, W (the fan or pump data sheet's maximum power, times the number of fans). The birth announces it: the MPC planner weighs cooling energy with it (the cube law below 100 %), and the controller's summary estimates the fleet's cooling power from it. Unset: the planner assumes a 2U PowerEdge's (six 12 W fans: 72 W; an 18 W pump).",
         examples: [72],
       }),
   })

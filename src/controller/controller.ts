@@ -14,6 +14,7 @@ import { scheduleMaintenance } from "./jobs/index.js";
 import { B1StepwisePolicy, B2CascadePidPolicy, Planner, type PlanningPolicy } from "./planner/index.js";
 import type { TelemetryStore } from "./store/index.js";
 import { telemetryPoint } from "./telemetry-point.js";
+import { fleetCoolingW } from "./cooling-power.js";
 import { HOST_STATES, type HostStateName } from "./types.js";
 
 export interface FleetControllerDeps {
@@ -240,6 +241,7 @@ export class FleetController implements FleetReadModel {
     const ingest = this.ingest.stats();
     const issued = this.issuer.stats();
     const powers = views.filter((v) => v.online && v.powerW !== null).map((v) => v.powerW!);
+    const cooling = fleetCoolingW(views);
     return {
       hosts: views.length,
       online: views.filter((v) => v.online).length,
@@ -251,7 +253,8 @@ export class FleetController implements FleetReadModel {
       ackLatencyP50Ms: issued.ackLatencyP50Ms ?? null,
       ackLatencyP99Ms: issued.ackLatencyP99Ms ?? null,
       transitions: this.transitionCount,
-      coolingPowerW: null,
+      coolingPowerW: cooling.watts,
+      coolingPowerHosts: cooling.hosts,
       serverPowerW: powers.length > 0 ? powers.reduce((a, b) => a + b, 0) : null,
       policy: this.policyId,
     };

@@ -16,7 +16,8 @@ export function renderFleetStatus(url: string, summary: FleetSummary, hosts: rea
     `controller ${url} · policy ${summary.policy}`,
     `hosts ${summary.hosts}, online ${summary.online}${states ? ` (${states})` : ""}`,
     `telemetry stored ${summary.telemetryStored}, rejected ${summary.telemetryRejected} · commands sent ${summary.commandsSent}, acked ${summary.commandsAcked} · ${latency}` +
-      (summary.serverPowerW !== null ? ` · server power ${summary.serverPowerW.toFixed(0)} W` : ""),
+      (summary.serverPowerW !== null ? ` · server power ${summary.serverPowerW.toFixed(0)} W` : "") +
+      (summary.coolingPowerW !== null ? ` · cooling ~${summary.coolingPowerW.toFixed(0)} W (estimated on ${summary.coolingPowerHosts} host(s))` : ""),
     "",
   ];
   if (hosts.length === 0) return [...lines, "no hosts have reported yet"].join("\n") + "\n";

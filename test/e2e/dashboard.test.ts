@@ -46,6 +46,9 @@ describe("dashboard in headless Chromium against the running demo", () => {
     const readHottest = () => rows.locator("[data-testid=host-hottest]").allInnerTexts();
     const before = await readHottest();
     await expect.poll(async () => (await readHottest()).join("|") !== before.join("|"), { timeout: 10_000 }).toBe(true);
+    // The simulated agents announce their fans' watts, so the header estimates the fleet's cooling power.
+    await expect.poll(() => page.locator("[data-testid=summary-cooling] .metric-value").innerText(), { timeout: 10_000 }).toMatch(/^\d[\d,.]* k?W$/);
+    expect(await page.locator("[data-testid=summary-cooling]").getAttribute("title")).toMatch(/announce/);
     const lastUpdate = await page.locator("[data-testid=live-indicator]").getAttribute("data-last-update-ms");
     expect(Date.now() - Number(lastUpdate)).toBeLessThan(5000);
     mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -31,8 +31,13 @@ export interface FleetSummary {
   ackLatencyP50Ms: number | null;
   ackLatencyP99Ms: number | null;
   transitions: number;
-  /** Fans + pumps across the fleet, from the latest telemetry (W); null when no host reports power. */
+  /**
+   * Fans + pumps across the online fleet, W: estimated from the watts each host announces at 100 % and the outputs
+   * of its latest telemetry (cube law; cooling-power.ts). null when no host allows an estimate.
+   */
   coolingPowerW: number | null;
+  /** Online hosts in coolingPowerW (those announcing their fan and pump watts). */
+  coolingPowerHosts: number;
   serverPowerW: number | null;
   policy: string;
 }
