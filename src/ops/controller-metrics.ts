@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CommandIssuerStats } from "../controller/commands/index.js";
+import { estimatedCoolingW } from "../controller/cooling-power.js";
 import { hostPowerW } from "../controller/features-readings.js";
 import type { FleetEvent } from "../controller/http/read-model.js";
 import type { IngestStats } from "../controller/ingest/index.js";
@@ -78,6 +79,17 @@ export class ControllerMetrics {
     hostGauge("coolfleet_host_power_watts", "Latest server power reading of the host.", ["host"], (g, hosts) => {
       for (const h of hosts) if (h.powerW !== null) g.set({ host: h.hostId }, h.powerW);
     });
+    hostGauge(
+      "coolfleet_host_cooling_power_watts",
+      "Fan + pump power of the host, estimated from the watts its birth announces at 100 % by the cube law at its latest outputs; absent for hosts that announce none.",
+      ["host"],
+      (g, hosts) => {
+        for (const h of hosts) {
+          const w = estimatedCoolingW(h);
+          if (w !== null) g.set({ host: h.hostId }, w);
+        }
+      },
+    );
     hostGauge("coolfleet_host_cpu_utilisation_percent", "Latest CPU utilisation of the host (0-100).", ["host"], (g, hosts) => {
       for (const h of hosts) if (h.cpuUtilPct !== null) g.set({ host: h.hostId }, h.cpuUtilPct);
     });

@@ -74,6 +74,7 @@ const EXPECTED_METRICS: Array<[string, MetricFamily["type"], string[]]> = [
   ["coolfleet_host_fan_percent", "GAUGE", ["host"]],
   ["coolfleet_host_pump_percent", "GAUGE", ["host"]],
   ["coolfleet_host_power_watts", "GAUGE", ["host"]],
+  ["coolfleet_host_cooling_power_watts", "GAUGE", ["host"]],
   ["coolfleet_host_cpu_utilisation_percent", "GAUGE", ["host"]],
   ["coolfleet_host_state", "GAUGE", ["host", "state"]],
   ["coolfleet_host_control_mode", "GAUGE", ["host", "mode"]],
@@ -98,7 +99,7 @@ const EXPECTED_METRICS: Array<[string, MetricFamily["type"], string[]]> = [
 describe("controller metrics (/metrics)", () => {
   it("exposes every metric with node_exporter-style names, its type, help and labels", async () => {
     const source = new FakeSource();
-    source.model.addHost(hostView("r740-1", { pumpPct: 60 })).addHost(hostView("r740-2", { online: false, state: "Error", mode: "failsafe" }));
+    source.model.addHost(hostView("r740-1", { pumpPct: 60, capabilities: { fans: { channels: 6, tier: "full", minPct: 20, maxPct: 100, maxPowerW: 72 }, maxLeaseMs: 30_000 } })).addHost(hostView("r740-2", { online: false, state: "Error", mode: "failsafe" }));
     const metrics = metricsOf(source);
     source.model.emit({ type: "transition", transition: { hostId: "r740-2", from: "Running", to: "Error", cause: "sensor failure", atMs: 1 } });
     source.model.emit({ type: "telemetry", hostId: "r740-1", point: telemetryPoint(1_000, 1) });
@@ -124,7 +125,7 @@ describe("controller metrics (/metrics)", () => {
       { id: "cpu0", role: "cpu", tempC: 71.5, quality: "ok", targetC: 85, criticalC: 95, required: true },
       { id: "stuck", role: "drive", tempC: 40, quality: "stuck", targetC: 45, criticalC: 55, required: false },
     ] }));
-    source.model.addHost(hostView("b", { state: "Cooling", fanPct: 80, powerW: null }));
+    source.model.addHost(hostView("b", { state: "Cooling", fanPct: 80, powerW: null, capabilities: { fans: { channels: 6, tier: "full", minPct: 20, maxPct: 100, maxPowerW: 72 }, maxLeaseMs: 30_000 } }));
     const metrics = metricsOf(source);
     let f = await scrape(metrics);
     expect(sample(f, "coolfleet_host_temperature_celsius", { host: "a", sensor: "cpu0", role: "cpu" })).toBe(71.5);
@@ -136,6 +137,9 @@ describe("controller metrics (/metrics)", () => {
     expect(sample(f, "coolfleet_host_pump_percent", { host: "b" })).toBeUndefined();
     expect(sample(f, "coolfleet_host_power_watts", { host: "a" })).toBe(410);
     expect(sample(f, "coolfleet_host_power_watts", { host: "b" })).toBeUndefined();
+    // Cooling power: b announces its fans' 72 W (80 % → 0.512 × 72), a announces no watts.
+    expect(sample(f, "coolfleet_host_cooling_power_watts", { host: "b" })).toBeCloseTo(36.864, 6);
+    expect(sample(f, "coolfleet_host_cooling_power_watts", { host: "a" })).toBeUndefined();
     expect(sample(f, "coolfleet_host_state", { host: "b", state: "Cooling" })).toBe(1);
     expect(sample(f, "coolfleet_host_state", { host: "b", state: "Running" })).toBe(0);
     expect(f.get("coolfleet_host_state")!.metrics.filter((m) => m.labels?.["host"] === "a")).toHaveLength(7);
