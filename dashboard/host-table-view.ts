@@ -1,4 +1,5 @@
 import type { ApiHost } from "../src/controller/http/api-types.js";
+import { formatPlanRoute } from "../src/controller/planner/plan-route.js";
 import { HOST_STATES } from "../src/controller/types.js";
 import { el, setAttr, setText } from "./dom.js";
 import { DASH, formatAge, formatMarginK, formatNumber, formatPct, formatWatts } from "./format.js";
@@ -19,6 +20,7 @@ const COLUMNS: Column[] = [
   { label: "State", title: "Controller state machine", sortKey: "state" },
   { label: "Link", title: "Agent online (birth received, no Last Will)" },
   { label: "Mode", title: "Who set the outputs: remote (planner), local (agent PID), override (over-temperature), failsafe" },
+  { label: "Planned by", title: "Who plans the host: the policy, or MPC's fallback baseline and why (warm-up, probation, missing-inputs, prediction-error, …); – and why when the planner does not plan it" },
   { label: "Hottest", title: "Controlled sensor with the least headroom to its target" },
   { label: "Temp / target / crit", title: "Hottest sensor: value, target and critical limit", className: "num" },
   { label: "Margin", title: "Temperature minus target: negative is headroom", sortKey: "margin", className: "num" },
@@ -34,6 +36,7 @@ interface RowRefs {
   badge: HTMLElement;
   link: HTMLElement;
   mode: HTMLElement;
+  plan: HTMLElement;
   sensor: HTMLElement;
   temp: HTMLElement;
   gauge: HTMLElement;
@@ -165,6 +168,7 @@ export class HostTableView {
       badge: stateBadge("Setup"),
       link: el("span", { class: "link" }),
       mode: el("span", { class: "mode" }),
+      plan: td("plan muted", "host-plan"),
       sensor: td("sensor"),
       temp: el("span", { class: "temp-text" }),
       gauge: createGauge(),
@@ -180,6 +184,7 @@ export class HostTableView {
       el("td", { "data-testid": "host-state" }, refs.badge),
       el("td", {}, refs.link),
       el("td", {}, refs.mode),
+      refs.plan,
       refs.sensor,
       el("td", { class: "num", "data-testid": "host-hottest" }, el("span", { class: "temp" }, refs.temp, refs.gauge)),
       refs.margin,
@@ -210,6 +215,8 @@ function fillRow(refs: RowRefs, host: ApiHost): void {
   setAttr(refs.link, "data-online", String(host.online));
   setText(refs.mode, host.mode ?? DASH);
   setAttr(refs.mode, "data-mode", host.mode ?? "none");
+  setText(refs.plan, host.plannedBy ? formatPlanRoute(host.plannedBy).replace(/^-/, DASH) : DASH);
+  setAttr(refs.plan, "data-policy", host.plannedBy?.policy ?? "none");
   setText(refs.sensor, t ? t.id : DASH);
   setAttr(refs.sensor, "title", t ? `${t.id} (${t.role})` : "No trusted controlled temperature");
   setText(refs.temp, t ? `${formatNumber(t.tempC, 1)} / ${formatNumber(t.targetC, 0)} / ${formatNumber(t.criticalC, 0)}` : DASH);

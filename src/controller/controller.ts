@@ -8,14 +8,14 @@ import { encode, fleetFilter, hostTopic, type Command } from "../protocol/index.
 import { CommandIssuer } from "./commands/index.js";
 import { FleetEvents } from "./fleet-events.js";
 import { FleetRegistry, type RegistryChange } from "./fleet-registry.js";
-import type { FleetReadModel, FleetSummary, StateTransitionRecord } from "./http/read-model.js";
+import type { FleetReadModel, FleetSummary, ReadModelHost, StateTransitionRecord } from "./http/read-model.js";
 import { TelemetryIngest } from "./ingest/index.js";
 import { scheduleMaintenance } from "./jobs/index.js";
 import { B1StepwisePolicy, B2CascadePidPolicy, Planner, type PlanningPolicy } from "./planner/index.js";
 import type { TelemetryStore } from "./store/index.js";
 import { telemetryPoint } from "./telemetry-point.js";
 import { fleetCoolingW } from "./cooling-power.js";
-import { HOST_STATES, type HostStateName } from "./types.js";
+import { HOST_STATES, type HostStateName, type HostView } from "./types.js";
 
 export interface FleetControllerDeps {
   config: ControllerConfig;
@@ -217,12 +217,21 @@ export class FleetController implements FleetReadModel {
 
   // FleetReadModel ---------------------------------------------------------------------------------------------
 
-  hosts() {
-    return this.registry.views().sort((a, b) => a.hostId.localeCompare(b.hostId));
+  hosts(): ReadModelHost[] {
+    return this.registry
+      .views()
+      .sort((a, b) => a.hostId.localeCompare(b.hostId))
+      .map((view) => this.withRoute(view));
   }
 
   host(hostId: string) {
-    return this.registry.view(hostId);
+    const found = this.registry.view(hostId);
+    return found ? { ...found, view: this.withRoute(found.view) } : undefined;
+  }
+
+  /** The view as the API shows it: with who plans the host now (the registry's cached view is not touched). */
+  private withRoute(view: HostView): ReadModelHost {
+    return { ...view, plannedBy: this.planner.routeOf(view) };
   }
 
   async telemetry(hostId: string, fromMs: number, toMs: number, limit: number) {

@@ -1,9 +1,11 @@
 import type { ApiHost } from "../controller/http/api-types.js";
 import type { FleetSummary } from "../controller/http/read-model.js";
+import { formatPlanRoute } from "../controller/planner/plan-route.js";
 
 /**
  * `coolfleet status` for an operator at a terminal: the fleet summary, then one row per host with its state,
- * its hottest controlled sensor against that sensor's limits, and its outputs. Hosts that need a look first.
+ * who plans it, its hottest controlled sensor against that sensor's limits, and its outputs. Hosts that need a look
+ * first.
  */
 export function renderFleetStatus(url: string, summary: FleetSummary, hosts: readonly ApiHost[]): string {
   const states = Object.entries(summary.byState)
@@ -21,12 +23,13 @@ export function renderFleetStatus(url: string, summary: FleetSummary, hosts: rea
     "",
   ];
   if (hosts.length === 0) return [...lines, "no hosts have reported yet"].join("\n") + "\n";
-  const header = ["HOST", "STATE", "ONLINE", "MODE", "HOTTEST SENSOR", "°C", "TARGET", "CRIT", "FAN %", "PUMP %", "POWER W"];
+  const header = ["HOST", "STATE", "ONLINE", "MODE", "PLANNED BY", "HOTTEST SENSOR", "°C", "TARGET", "CRIT", "FAN %", "PUMP %", "POWER W"];
   const rows = [...hosts].sort(byAttention).map((h) => [
     h.hostId,
     h.state,
     h.online ? "yes" : "NO",
     h.mode ?? "-",
+    formatPlanRoute(h.plannedBy),
     h.hottest ? `${h.hottest.id} (${h.hottest.role})` : "-",
     h.hottest ? `${h.hottest.tempC.toFixed(1)}${heatMark(h)}` : "-",
     h.hottest ? h.hottest.targetC.toFixed(0) : "-",

@@ -49,6 +49,8 @@ describe("dashboard in headless Chromium against the running demo", () => {
     // The simulated agents announce their fans' watts, so the header estimates the fleet's cooling power.
     await expect.poll(() => page.locator("[data-testid=summary-cooling] .metric-value").innerText(), { timeout: 10_000 }).toMatch(/^\d[\d,.]* k?W$/);
     expect(await page.locator("[data-testid=summary-cooling]").getAttribute("title")).toMatch(/announce/);
+    // Every demo host is planned by the demo's policy (b2), and the table says so.
+    await expect.poll(async () => [...new Set(await rows.locator("[data-testid=host-plan]").allInnerTexts())], { timeout: 10_000 }).toEqual(["b2"]);
     const lastUpdate = await page.locator("[data-testid=live-indicator]").getAttribute("data-last-update-ms");
     expect(Date.now() - Number(lastUpdate)).toBeLessThan(5000);
     mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -104,6 +104,9 @@ describe("controller with a real mosquitto, simulated hosts and real agents", ()
     expect(h.controller.host("late-01")?.view).toMatchObject({ fanPct: undefined, mode: undefined });
     expect(h.controller.host("late-01")?.view.temperatures.map((x) => x.tempC)).toEqual([null, null]);
     expect(h.controller.host("live-01")?.view.fanPct).toBe(45);
+    // Who plans the host, as the API shows it.
+    expect(h.controller.host("live-01")?.view.plannedBy).toEqual({ policy: "b2" });
+    expect(h.controller.hosts().find((v) => v.hostId === "live-01")?.plannedBy).toEqual({ policy: "b2" });
   });
 
   it("counts bad payloads by reason and keeps going", async () => {

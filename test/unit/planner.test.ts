@@ -151,6 +151,8 @@ describe("which hosts are planned", () => {
     const h = host(over);
     const planner = new Planner(new B1StepwisePolicy());
     expect(planner.skipReason(h)).toBe(reason);
+    // What operators see: the policy that plans the host, or no one and why.
+    expect(planner.routeOf(h)).toEqual(reason === undefined ? { policy: "b1" } : { policy: null, reason });
     expect(planner.plan(NOW, [h])).toHaveLength(reason === undefined ? 1 : 0);
   });
 

@@ -173,9 +173,13 @@ describe("MPC policy", () => {
       const v = view(hostId, 70);
       return { ...v, temperatures: v.temperatures.filter((t) => t.role !== "inlet") };
     };
+    expect(policy.routeOf("a")).toEqual({ policy: "b1", reason: "warm-up" });
     run(policy, () => [noInlet("a"), view("b", 70)], 80);
     expect(policy.fallbackOf("a")).toBe("missing-inputs");
     expect(policy.fallbackOf("b")).toBeUndefined();
+    // What the API shows operators: who plans each host.
+    expect(policy.routeOf("a")).toEqual({ policy: "b1", reason: "missing-inputs" });
+    expect(policy.routeOf("b")).toEqual({ policy: "mpc" });
     // Only b reached the model, with every input finite.
     expect(model.hostsSeen).toBe(20);
     expect(model.nonFiniteStates).toBe(0);
@@ -220,6 +224,8 @@ describe("MPC policy", () => {
     // The stock curve's step for 5 °C under target.
     expect(out.get("a")).toBe(55);
     expect(policy.fallbackOf("a")).toBe("cold-start");
+    expect(policy.routeOf("a")).toEqual({ policy: "b1", reason: "cold-start" });
+    expect(policy.routeOf("never-seen")).toEqual({ policy: "b1", reason: "cold-start" });
     expect(policy.fallbackShare()).toBe(1);
     expect(lines.join("\n")).toMatch(/cold start\): every host is planned by B1/);
     // B2 on request: a PID that takes over from the fan the host runs (50 %) and moves from there.

@@ -1,6 +1,5 @@
 import type { HostBirth, SensorRole } from "../../protocol/index.js";
-import type { HostView } from "../types.js";
-import type { FleetEvent } from "./read-model.js";
+import type { FleetEvent, ReadModelHost } from "./read-model.js";
 
 /** The controlled temperature with the least headroom on a host: what an operator looks at first. */
 export interface HottestTemperature {
@@ -12,7 +11,7 @@ export interface HottestTemperature {
 }
 
 /** A host as the API and the event stream return it: the read model's view plus its hottest temperature. */
-export type ApiHost = HostView & { hottest: HottestTemperature | null };
+export type ApiHost = ReadModelHost & { hottest: HottestTemperature | null };
 
 export interface ApiHostDetail {
   view: ApiHost;

@@ -1,6 +1,6 @@
 import type { HostView } from "../types.js";
 import type { ApiFleetEvent, ApiHost, HottestTemperature } from "./api-types.js";
-import type { FleetEvent } from "./read-model.js";
+import type { FleetEvent, ReadModelHost } from "./read-model.js";
 
 /**
  * The trusted controlled temperature with the largest tempC − targetC (least headroom); null when none is trusted.
@@ -17,7 +17,7 @@ export function hottestTemperature(view: Pick<HostView, "temperatures">): Hottes
   return hottest;
 }
 
-export function toApiHost(view: HostView): ApiHost {
+export function toApiHost(view: ReadModelHost): ApiHost {
   return { ...view, hottest: hottestTemperature(view) };
 }
 

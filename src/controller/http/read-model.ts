@@ -1,5 +1,9 @@
 import type { ControlMode, HostBirth, Reading } from "../../protocol/index.js";
+import type { PlanRoute } from "../planner/plan-route.js";
 import type { HostStateName, HostView } from "../types.js";
+
+/** A host as the read model serves it: the planner's view plus who plans the host now (absent from older sources). */
+export type ReadModelHost = HostView & { plannedBy?: PlanRoute };
 
 /** One stored telemetry message as the API returns it. */
 export interface TelemetryPoint {
@@ -44,7 +48,7 @@ export interface FleetSummary {
 
 /** A live update pushed to dashboards (Server-Sent Events). */
 export type FleetEvent =
-  | { type: "hosts"; hosts: HostView[] }
+  | { type: "hosts"; hosts: ReadModelHost[] }
   | { type: "telemetry"; hostId: string; point: TelemetryPoint }
   | { type: "transition"; transition: StateTransitionRecord }
   | { type: "summary"; summary: FleetSummary };
@@ -54,8 +58,8 @@ export type FleetEvent =
  * The controller implements it over ingest's in-memory view and the store.
  */
 export interface FleetReadModel {
-  hosts(): HostView[];
-  host(hostId: string): { view: HostView; birth: HostBirth | undefined } | undefined;
+  hosts(): ReadModelHost[];
+  host(hostId: string): { view: ReadModelHost; birth: HostBirth | undefined } | undefined;
   telemetry(hostId: string, fromMs: number, toMs: number, limit: number): Promise<TelemetryPoint[]>;
   transitions(hostId: string, fromMs: number, toMs: number): Promise<StateTransitionRecord[]>;
   summary(): Promise<FleetSummary>;

@@ -6,7 +6,7 @@ import {
   type HostObjective,
   type ObjectiveTuning,
 } from "./objective.js";
-import type { PlanningPolicy } from "./policy.js";
+import type { PlanningPolicy, PlanRoute } from "./policy.js";
 import { controlsFans, controlsPump, DEFAULT_LEASE_PERIODS, leaseTtlMs, setpointsFor } from "./proposal.js";
 import { UtilisationTrend } from "./utilisation-trend.js";
 
@@ -82,6 +82,13 @@ export class Planner {
       if (safe) proposals.push(safe);
     }
     return proposals;
+  }
+
+  /** Who plans the host now: the policy (or its fallback and why), or no one and why (skipReason). */
+  routeOf(host: HostView): PlanRoute {
+    const skip = this.skipReason(host);
+    if (skip) return { policy: null, reason: skip };
+    return this.policy.routeOf?.(host.hostId) ?? { policy: this.policy.id };
   }
 
   /** Why a host would not be planned now, or undefined when it would be. */

@@ -13,7 +13,7 @@ import { B2CascadePidPolicy } from "./policy-b2-pid.js";
 import { noCutWhileHot } from "./no-cut-while-hot.js";
 import { chooseFanPct, type ChoiceTuning, type MpcEnergyModel } from "./policy-mpc-choice.js";
 import { PredictionErrorTracker } from "./policy-mpc-error.js";
-import { objectiveFor, type PlannerInput, type PlanningPolicy } from "./policy.js";
+import { objectiveFor, type PlannerInput, type PlanningPolicy, type PlanRoute } from "./policy.js";
 import { controlsFans, controlsPump, DEFAULT_LEASE_PERIODS, leaseTtlMs, setpointsFor } from "./proposal.js";
 
 /** What MPC needs of a thermal model: one batched prediction for N hosts × K held levels (ThermalMlp does it). */
@@ -333,6 +333,15 @@ export class MpcPolicy implements PlanningPolicy {
   /** Whether (and why) a host is currently planned by the fallback baseline: the per-host fallback flag. */
   fallbackOf(hostId: string): MpcFallbackReason | undefined {
     return this.onFallback.get(hostId);
+  }
+
+  /**
+   * Who plans the host: "mpc", or the fallback with its reason. A host not planned yet starts in its warm-up (or
+   * cold start, without a model).
+   */
+  routeOf(hostId: string): PlanRoute {
+    const reason = this.onFallback.get(hostId) ?? (this.memory.has(hostId) ? undefined : this.model || this.liquidModel ? "warm-up" : "cold-start");
+    return reason === undefined ? { policy: this.id } : { policy: this.fallback.id, reason };
   }
 
   /** Share of host-periods planned by the fallback baseline since this policy was made. */

@@ -1,6 +1,9 @@
 import type { HostView, SetpointProposal } from "../types.js";
 import type { HostObjective } from "./objective.js";
 import { ENERGY_OBJECTIVE } from "./objective.js";
+import type { PlanRoute } from "./plan-route.js";
+
+export { formatPlanRoute, type PlanRoute } from "./plan-route.js";
 
 /** What a policy is asked to plan for this round. */
 export interface PlannerInput {
@@ -21,6 +24,8 @@ export interface PlanningPolicy {
   plan(input: PlannerInput): SetpointProposal[];
   /** Drops per-host memory: the hosts went offline, into Error, or away; they start afresh if they come back. */
   forget(hostIds: Iterable<string>): void;
+  /** Who plans the host when this policy is asked to (absent: the policy itself, always). */
+  routeOf?(hostId: string): PlanRoute;
 }
 
 /** The objective a policy should apply to a host (energy when the planner gave none). */
