@@ -131,6 +131,15 @@ interface ModelHost {
   shadow: boolean;
 }
 
+/** One host of a round, with why the fallback plans it (undefined: the model does). */
+interface RoutedHost {
+  host: HostView;
+  memory: HostMemory;
+  kind: CoolingKind;
+  reason: MpcFallbackReason | undefined;
+  errorC: number | undefined;
+}
+
 /** Hosts of one kind for one batched prediction, and their state rows (host-major). */
 interface StateBatch {
   hosts: ModelHost[];
@@ -252,7 +261,7 @@ export class MpcPolicy implements PlanningPolicy {
   }
 
   plan(input: PlannerInput): SetpointProposal[] {
-    const routed: { host: HostView; memory: HostMemory; kind: CoolingKind; reason: MpcFallbackReason | undefined; errorC: number | undefined }[] = [];
+    const routed: RoutedHost[] = [];
     for (const host of input.hosts) {
       if (!hasTrustedCpu(host) || !host.capabilities) continue;
       const memory = this.memoryFor(host.hostId);
@@ -283,7 +292,7 @@ export class MpcPolicy implements PlanningPolicy {
    * measured and they can recover). A host whose state row is not finite, or whose load is unknown, is routed to
    * the fallback as "missing-inputs" instead.
    */
-  private stateBatch(model: ThermalPredictor | undefined, routed: readonly { host: HostView; memory: HostMemory; kind: CoolingKind; reason: MpcFallbackReason | undefined }[], kind: CoolingKind, input: PlannerInput): StateBatch {
+  private stateBatch(model: ThermalPredictor | undefined, routed: readonly RoutedHost[], kind: CoolingKind, input: PlannerInput): StateBatch {
     const hosts: ModelHost[] = [];
     if (!model) return { hosts, state: new Float32Array(0) };
     const layout = model.layout ?? AIR_LAYOUT;
