@@ -60,8 +60,16 @@ export function validHostState(rng: FuzzRng, host: string): HostState {
       ...(rng.chance(0.5) ? { role: "cpu" as const, targetC: 80, criticalC: 95, required: true } : {}),
     })),
     capabilities: {
-      fans: { channels: rng.range(1, 6), tier: rng.pick(CAPABILITY_TIERS), minPct: 20, maxPct: 100, ...(rng.chance(0.5) ? { roles: ["cpu" as const, "drive" as const] } : {}) },
+      fans: {
+        channels: rng.range(1, 6),
+        tier: rng.pick(CAPABILITY_TIERS),
+        minPct: 20,
+        maxPct: 100,
+        ...(rng.chance(0.5) ? { roles: ["cpu" as const, "drive" as const] } : {}),
+        ...(rng.chance(0.5) ? { maxPowerW: rng.range(1, 200) } : {}),
+      },
       maxLeaseMs: 30_000,
+      ...(rng.chance(0.5) ? { cpuLeakage: { at85W: rng.range(1, 100), doublingK: 19 } } : {}),
     },
     ...(rng.chance(0.3) ? { inventory: { model: "R740", bios: "2.1" } } : {}),
   };
