@@ -124,8 +124,10 @@ describe("controller metrics from a running controller (ops)", () => {
     const out = status.output();
     expect(out).toContain(`controller ${service.http.url} · policy b2`);
     expect(out).toMatch(/hosts 2, online 2 \(/);
-    expect(out).toMatch(/HOST\s+STATE\s+ONLINE\s+MODE\s+HOTTEST SENSOR\s+°C\s+TARGET\s+CRIT\s+FAN %\s+PUMP %\s+POWER W/);
-    for (const hostId of agents.keys()) expect(out).toMatch(new RegExp(`\\n${hostId}\\s+(Running|Cooling|Scaling|DataStorage|Setup)\\s+yes\\s+`));
+    expect(out).toMatch(/HOST\s+STATE\s+ONLINE\s+MODE\s+PLANNED BY\s+HOTTEST SENSOR\s+°C\s+TARGET\s+CRIT\s+FAN %\s+PUMP %\s+POWER W/);
+    // The simulated agents announce their fans' watts: the summary estimates the fleet's cooling power.
+    expect(out).toMatch(/ · cooling ~\d+ W \(estimated on 2 host\(s\)\)/);
+    for (const hostId of agents.keys()) expect(out).toMatch(new RegExp(`\\n${hostId}\\s+(Running|Cooling|Scaling|DataStorage)\\s+yes\\s+\\S+\\s+b2\\s+`));
     console.log(out);
 
     const json = runCli(["status", "--url", service.http.url, "--json"]);
