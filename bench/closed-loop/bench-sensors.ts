@@ -33,8 +33,11 @@ export class BenchSensors {
   /** The hottest package without noise or quantisation (lag only): what a perfect sensor of this kind reports. */
   private readonly cleanCpu: SensorChannel;
   private lastCleanCpuC = Number.NaN;
+  /** The PowerEdge profiles carry a BMC power meter; the Mac Pro's hwmon tree has none. */
+  private readonly hasPowerMeter: boolean;
 
   constructor(profile: HostProfile, seed: number) {
+    this.hasPowerMeter = !isAppleProfile(profile);
     const rng = createRng(seed).fork("sensors");
     const s = profile.sensors;
     const channel = (id: string): SensorChannel =>
@@ -59,7 +62,8 @@ export class BenchSensors {
         ...(limit ? { role: limit.role, targetC: limit.targetC, criticalC: limit.criticalC, required: limit.required } : {}),
       };
     });
-    entries.push({ id: CPU_UTIL_READING_ID, kind: "load", unit: "pct" }, { id: DISK_TOTAL_READING_ID, kind: "disk", unit: "MBps" }, { id: POWER_ID, kind: "power", unit: "W" });
+    entries.push({ id: CPU_UTIL_READING_ID, kind: "load", unit: "pct" }, { id: DISK_TOTAL_READING_ID, kind: "disk", unit: "MBps" });
+    if (this.hasPowerMeter) entries.push({ id: POWER_ID, kind: "power", unit: "W" });
     return entries;
   }
 
@@ -74,8 +78,8 @@ export class BenchSensors {
     readings.push(
       { id: CPU_UTIL_READING_ID, kind: "load", unit: "pct", value: snapshot.cpuUtil * 100, quality: "ok" },
       { id: DISK_TOTAL_READING_ID, kind: "disk", unit: "MBps", value: snapshot.diskMBps, quality: "ok" },
-      { id: POWER_ID, kind: "power", unit: "W", value: Math.round(snapshot.serverPowerW), quality: "ok" },
     );
+    if (this.hasPowerMeter) readings.push({ id: POWER_ID, kind: "power", unit: "W", value: Math.round(snapshot.serverPowerW), quality: "ok" });
     return readings;
   }
 

@@ -14,6 +14,8 @@ describe("the benchmark's sensors, named as the agent names them on each simulat
     expect(roles("inlet")).toHaveLength(1);
     expect(roles("drive")).toHaveLength(profile.drives.length);
     expect(roles("coolant")).toHaveLength(profile.coolingKind === "liquid" ? 1 : 0);
+    // A power reading only where the simulated machine has a meter (the PowerEdge's BMC; the Mac has none).
+    expect(manifest.filter((e) => e.kind === "power")).toHaveLength(profileId.startsWith("macpro") ? 0 : 1);
     // No temperature the agent would publish without limits (an id the config's globs miss).
     expect(manifest.filter((e) => e.kind === "temperature" && e.role === undefined).map((e) => e.id)).toEqual([]);
   });
