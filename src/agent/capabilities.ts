@@ -27,6 +27,6 @@ export function hostCapabilities(config: AgentConfig, fansTier: CapabilityTier, 
     fans: actuatorCapability(config.fans, fansTier),
     ...(config.pump && pumpTier !== undefined ? { pump: actuatorCapability(config.pump, pumpTier) } : {}),
     maxLeaseMs: config.maxLeaseMs,
-    ...(config.cpuLeakage ? { cpuLeakage: { at85W: config.cpuLeakage.at85W, doublingK: config.cpuLeakage.doublingK } } : {}),
+    ...(config.cpuLeakage ? { cpuLeakage: config.cpuLeakage } : {}),
   };
 }

@@ -1,5 +1,10 @@
 import type { HostView } from "./types.js";
 
+/** Electrical power of a fan or pump group at pct % of full speed: its power at 100 % by the cube law. */
+export function cubeLawW(maxPowerW: number, pct: number): number {
+  return maxPowerW * (pct / 100) ** 3;
+}
+
 /**
  * A host's fan + pump power now, W, estimated from the watts its birth announces at 100 % (capabilities
  * `fans.maxPowerW`, `pump.maxPowerW`) by the cube law at the outputs its latest telemetry reports. null when the
@@ -9,7 +14,7 @@ export function estimatedCoolingW(view: HostView): number | null {
   const caps = view.capabilities;
   if (!view.online || !caps) return null;
   const group = (maxPowerW: number | undefined, pct: number | undefined): number | null =>
-    maxPowerW === undefined || pct === undefined || !Number.isFinite(pct) ? null : maxPowerW * (Math.min(100, Math.max(0, pct)) / 100) ** 3;
+    maxPowerW === undefined || pct === undefined || !Number.isFinite(pct) ? null : cubeLawW(maxPowerW, Math.min(100, Math.max(0, pct)));
   const fansW = group(caps.fans.maxPowerW, view.fanPct);
   if (fansW === null) return null;
   if (!caps.pump) return fansW;

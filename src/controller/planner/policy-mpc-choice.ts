@@ -1,5 +1,6 @@
 import { CPU_HORIZONS_S, DRIVE_HORIZONS_S, N_OUTPUTS, OUTPUTS } from "../model/feature-spec.js";
 import { LIQUID_OUTPUTS } from "../model/model-layout.js";
+import { cubeLawW } from "../cooling-power.js";
 
 /** The energy model the MPC minimises: fan and pump power by the cube law plus CPU leakage, which doubles every ~19 K. */
 export interface MpcEnergyModel {
@@ -114,11 +115,11 @@ export function coolingWattsOf(candidatesPct: readonly number[], candidatesPumpP
 }
 
 export function fanPowerW(energy: MpcEnergyModel, fanPct: number): number {
-  return energy.fanMaxPowerW * (fanPct / 100) ** 3;
+  return cubeLawW(energy.fanMaxPowerW, fanPct);
 }
 
 export function pumpPowerW(energy: MpcEnergyModel, pumpPct: number | undefined): number {
-  return pumpPct === undefined ? 0 : energy.pumpMaxPowerW * (pumpPct / 100) ** 3;
+  return pumpPct === undefined ? 0 : cubeLawW(energy.pumpMaxPowerW, pumpPct);
 }
 
 export function leakageW(energy: MpcEnergyModel, dieC: number): number {
