@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { N_OUTPUTS, OUTPUTS } from "../../src/controller/model/feature-spec.js";
 import { DEFAULT_OBJECTIVE_TUNING, ENERGY_OBJECTIVE, hostObjective, type HostObjective } from "../../src/controller/planner/objective.js";
-import { chooseFanPct, limitAtC, type ChoiceTuning } from "../../src/controller/planner/policy-mpc-choice.js";
+import { chooseFanPct, leakageW, limitAtC, type ChoiceTuning } from "../../src/controller/planner/policy-mpc-choice.js";
 import { candidateGrid, MPC_DEFAULT_ENERGY, MpcPolicy, type ThermalPredictor } from "../../src/controller/planner/policy-mpc.js";
 import type { HostView } from "../../src/controller/types.js";
 
@@ -101,6 +101,15 @@ describe("MPC choice", () => {
       }
     }
     expect(checked).toBeGreaterThan(100);
+  });
+
+  it("prices leakage at its watts at 85 °C, doubling every doublingK, and stops extrapolating at 150 °C", () => {
+    const energy = { ...MPC_DEFAULT_ENERGY, leakageAt85W: 52, leakageDoublingK: 19 };
+    expect(leakageW(energy, 85)).toBeCloseTo(52, 12);
+    expect(leakageW(energy, 104)).toBeCloseTo(104, 12);
+    expect(leakageW(energy, 66)).toBeCloseTo(26, 12);
+    expect(leakageW(energy, 60) / leakageW(energy, 50)).toBeCloseTo(2 ** (10 / 19), 12);
+    expect(leakageW(energy, 400)).toBe(leakageW(energy, 150));
   });
 
   it("takes the cheapest feasible level: fan watts against the leakage a hotter die costs", () => {

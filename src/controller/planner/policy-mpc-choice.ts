@@ -123,7 +123,9 @@ export function pumpPowerW(energy: MpcEnergyModel, pumpPct: number | undefined):
 }
 
 export function leakageW(energy: MpcEnergyModel, dieC: number): number {
-  return energy.leakageAt85W * 2 ** ((Math.min(dieC, 150) - 85) / energy.leakageDoublingK);
+  // 2^x as e^(x·ln 2): the planner evaluates this for every candidate of every host each round, and V8's exp is
+  // several times faster than its pow (equal to within 1e-15 relative).
+  return energy.leakageAt85W * Math.exp(((Math.min(dieC, 150) - 85) * Math.LN2) / energy.leakageDoublingK);
 }
 
 /**
