@@ -3,10 +3,10 @@ import { CoolfleetError, ErrorCode } from "../core/errors.js";
 import type { CoolingKind } from "../controller/model/model-layout.js";
 import type { PipelineData } from "../controller/model/train-pipeline.js";
 import { parsePositiveNumber } from "./options.js";
+import { trainingStore, type TrainingStoreOptions } from "./training-store.js";
 
-export interface ModelTrainCliOptions {
+export interface ModelTrainCliOptions extends TrainingStoreOptions {
   sim?: boolean;
-  store?: string;
   out: string;
   hosts: string;
   epochs: string;
@@ -16,7 +16,13 @@ export interface ModelTrainCliOptions {
   cooling?: string;
   envelopeRuns?: string;
   profile?: string;
+  hours?: string;
+  maxHosts?: string;
 }
+
+/** From a store, by default: the last day of at most 50 hosts of each kind (docs/model.md, "Training from a store"). */
+const STORE_DEFAULT_HOURS = 24;
+const STORE_DEFAULT_MAX_HOSTS = 50;
 
 const COOLING_CHOICES = ["air", "liquid", "all"] as const;
 
@@ -30,8 +36,11 @@ function progressLine(label: string, done: number, total: number, detail: string
 }
 
 async function trainCommand(raw: ModelTrainCliOptions): Promise<void> {
-  if (raw.sim === true && raw.store !== undefined) throw usage("--sim and --store exclude each other: train on simulated runs or on a store");
-  if (raw.sim !== true && raw.store === undefined) throw usage("say where the training data comes from: --sim (closed-loop simulator runs) or --store DB (a controller's SQLite store)");
+  const source = trainingStore(raw);
+  if (raw.sim === true && source) throw usage(`--sim and ${raw.store !== undefined ? "--store" : "--dynamodb-table"} exclude each other: train on simulated runs or on a store`);
+  if (raw.sim !== true && !source) {
+    throw usage("say where the training data comes from: --sim (closed-loop simulator runs), --store DB (a controller's SQLite store) or --dynamodb-table NAME --dynamodb-region REGION (a controller's DynamoDB table)");
+  }
   const hosts = parsePositiveNumber("--hosts", raw.hosts, { integer: true, max: 200 });
   const epochs = parsePositiveNumber("--epochs", raw.epochs, { integer: true, max: 1000 });
   const hidden = parsePositiveNumber("--hidden", raw.hidden, { integer: true, max: 512 });
@@ -43,12 +52,15 @@ async function trainCommand(raw: ModelTrainCliOptions): Promise<void> {
   if (!(COOLING_CHOICES as readonly string[]).includes(cooling)) throw usage(`--cooling must be one of ${COOLING_CHOICES.join(", ")}, got "${cooling}"`);
   if (raw.sim === true && cooling === "all") throw usage("--sim trains one kind of model per run: --cooling air or --cooling liquid");
   if (raw.profile !== undefined && raw.sim !== true) throw usage("--profile chooses the simulated machine: it goes with --sim");
+  if (raw.sim === true && (raw.hours !== undefined || raw.maxHosts !== undefined)) throw usage("--hours and --max-hosts choose what is read from a store: they go with --store or --dynamodb-table");
+  const hours = raw.hours === undefined ? STORE_DEFAULT_HOURS : parsePositiveNumber("--hours", raw.hours, { max: 24 * 400 });
+  const maxHosts = raw.maxHosts === undefined ? STORE_DEFAULT_MAX_HOSTS : parsePositiveNumber("--max-hosts", raw.maxHosts, { integer: true, max: 100_000 });
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const { liquidRegistryDir } = await import("../controller/model/model-registry.js");
   const kinds: CoolingKind[] = cooling === "all" ? ["air", "liquid"] : [cooling as CoolingKind];
   const registryDir = (kind: CoolingKind): string => (kind === "air" ? raw.out : liquidRegistryDir(raw.out));
 
-  if (raw.sim === true) {
+  if (raw.sim === true || !source) {
     const kind = kinds[0] ?? "air";
     const { simSplit } = await import("../../bench/closed-loop/training-data.js");
     const data = simSplit({ hosts, seed: 2000 + seed, cooling: kind, ...(envelopeRuns !== undefined ? { envelopeRuns } : {}), ...(raw.profile !== undefined ? { profileId: raw.profile } : {}), onRun: (workload, i, total) => progressLine("simulating", i + 1, total, workload) });
@@ -56,23 +68,23 @@ async function trainCommand(raw: ModelTrainCliOptions): Promise<void> {
     await trainAndReport(data, registryDir(kind), { hidden, epochs, batchSize, seed, log });
     return;
   }
-  const { SqliteTelemetryStore } = await import("../controller/store/index.js");
   const { sequencesFromStore } = await import("../controller/model/store-sequences.js");
-  const store = new SqliteTelemetryStore(raw.store ?? "");
+  const store = await source.open();
   const splits: { kind: CoolingKind; data: PipelineData }[] = [];
   try {
     for (const kind of kinds) {
-      const split = await sequencesFromStore(store, `store:${raw.store ?? ""}`, kind);
+      const split = await sequencesFromStore(store, source.label, kind, { sinceMs: Date.now() - hours * 3_600_000, maxHosts });
+      if (split.hostsOfKind > 0) log(`${kind}-cooled hosts: reading ${split.hostsRead} of ${split.hostsOfKind} in ${source.label}, the last ${hours} h of each`);
       if (split.train.length === 0 && cooling === "all") {
-        log(`no ${kind}-cooled hosts in ${raw.store ?? ""}: no ${kind} model trained`);
+        log(`no ${kind}-cooled hosts in ${source.label}: no ${kind} model trained`);
         continue;
       }
-      splits.push({ kind, data: { ...split, trainedOn: `store:${raw.store ?? ""}`, cooling: kind } });
+      splits.push({ kind, data: { ...split, trainedOn: source.label, cooling: kind } });
     }
   } finally {
     await store.close();
   }
-  if (splits.length === 0) throw new CoolfleetError(ErrorCode.ModelDataInsufficient, `no hosts with telemetry in ${raw.store ?? ""}: nothing to train on`);
+  if (splits.length === 0) throw new CoolfleetError(ErrorCode.ModelDataInsufficient, `no hosts with telemetry in ${source.label}: nothing to train on`);
   for (const { data, kind } of splits) await trainAndReport(data, registryDir(kind), { hidden, epochs, batchSize, seed, log });
 }
 
@@ -111,6 +123,11 @@ export function registerModelCommand(program: Command): void {
     .description("train a thermal model, judge it on held-out data, save it as the next version and promote it if it beats the current one")
     .option("--sim", "train on closed-loop simulator runs of the training workloads (held out: W2, W5, W6, W8, W10)")
     .option("--store <db>", "train on a controller's SQLite store (time split per host: 70 % train, 10 % validation, 20 % held out)")
+    .option("--dynamodb-table <name>", "train on a controller's DynamoDB table instead (same split; read only, never created; credentials from the AWS SDK's default chain)")
+    .option("--dynamodb-region <region>", "the table's AWS region (with --dynamodb-table)")
+    .option("--dynamodb-endpoint <url>", "another endpoint than AWS's, e.g. DynamoDB Local (with --dynamodb-table)")
+    .option("--hours <h>", `from a store: only the last h hours of telemetry (default ${STORE_DEFAULT_HOURS})`)
+    .option("--max-hosts <n>", `from a store: at most n hosts of each kind, spread evenly over the host ids (default ${STORE_DEFAULT_MAX_HOSTS})`)
     .option("--out <dir>", "model registry directory", "bench-results/models")
     .option("--hosts <n>", "simulated hosts per training run (--sim)", "18")
     .option("--epochs <n>", "training epochs", "40")
@@ -119,7 +136,7 @@ export function registerModelCommand(program: Command): void {
     .option("--seed <n>", "seed for the simulated runs and the weights", "1")
     .option("--envelope-runs <n>", "one-hour operating-envelope exploration runs added to the training runs (--sim; default 12, 0 for none)")
     .option("--profile <id>", "simulated machine to train on (--sim): a firmware-sim profile id of that kind of cooling (default poweredge-r740-air for air, poweredge-r750-liquid for liquid; also macpro-2019)")
-    .option("--cooling <kind>", "which model: air (air-cooled hosts, into --out) or liquid (pump and coolant, into <out>/liquid); with --store also all (default there: every kind the store has)")
+    .option("--cooling <kind>", "which model: air (air-cooled hosts, into --out) or liquid (pump and coolant, into <out>/liquid); from a store also all (default there: every kind the store has)")
     .action(trainCommand);
   model
     .command("list")

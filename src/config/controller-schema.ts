@@ -101,7 +101,7 @@ export const ModelConfig = z
       .min(1)
       .nullable()
       .default("40 3 * * *")
-      .describe("When the mpc policy retrains from the store (cron syntax; null: only on demand). A candidate is promoted, and served at once, only if it beats the current model on held-out data."),
+      .describe("When the mpc policy retrains from the store, SQLite or DynamoDB (cron syntax; null: only on demand). It reads the last 24 h of at most 50 hosts of each kind of cooling (docs/model.md). A candidate is promoted, and served at once, only if it beats the current model on held-out data."),
   })
   .strict();
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { sequencesFromStore } from "../../src/controller/model/store-sequences.js";
+import { sequencesFromStore, spreadHosts } from "../../src/controller/model/store-sequences.js";
 import { buildDataset } from "../../src/controller/model/dataset.js";
 import { SqliteTelemetryStore } from "../../src/controller/store/sqlite-telemetry-store.js";
 import { birth, reading, telemetry } from "../contract/store-contract.js";
+import { storeAirFleet } from "../helpers/stored-fleet.js";
 
 describe("training data from a controller store", () => {
   it("reads each host's telemetry as consecutive periods, splits at gaps, and splits 70/10/20 in time", async () => {
@@ -68,6 +69,40 @@ describe("training data from a controller store", () => {
       expect(first?.coolantC).toBe(38);
       expect(first?.pumpPct).toBe(40);
       expect(airSplit.train[0]?.samples[0]?.coolantC).toBeNaN();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("reading a part of a large store", () => {
+  it("spreads a sample of hosts evenly over the id order, the same every time, and takes all when there are few", () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `h${i}`);
+    expect(spreadHosts(ids, 4)).toEqual(["h0", "h2", "h5", "h7"]);
+    expect(spreadHosts(ids, 4)).toEqual(spreadHosts(ids, 4));
+    expect(spreadHosts(ids, 10)).toEqual(ids);
+    expect(spreadHosts(ids.slice(0, 3), 50)).toEqual(["h0", "h1", "h2"]);
+    expect(spreadHosts(ids, undefined)).toEqual(ids);
+  });
+
+  it("reads only maxHosts hosts of the kind, in id order, and only telemetry since sinceMs", async () => {
+    const store = new SqliteTelemetryStore(":memory:");
+    try {
+      const endMs = 1_800_000_000_000;
+      await storeAirFleet(store, ["c", "a", "b"], 400, endMs);
+      const all = await sequencesFromStore(store, "store:test");
+      expect(all.train.map((s) => s.hostId)).toEqual(["a#0", "b#0", "c#0"]);
+      expect(all.hostsRead).toBe(3);
+      const two = await sequencesFromStore(store, "store:test", "air", { maxHosts: 2 });
+      expect(two.train.map((s) => s.hostId)).toEqual(["a#0", "b#0"]);
+      expect([two.hostsRead, two.hostsOfKind]).toEqual([2, 3]);
+      // The last 100 s of 400: 100 samples per host, the newest ones.
+      const recent = await sequencesFromStore(store, "store:test", "air", { sinceMs: endMs - 99_500 });
+      const samples = (h: number): number => (recent.train[h]?.samples.length ?? 0) + (recent.validation[h]?.samples.length ?? 0) + (recent.heldOut[h]?.samples.length ?? 0);
+      expect([samples(0), samples(1), samples(2)]).toEqual([100, 100, 100]);
+      expect(recent.heldOut[0]?.samples.at(-1)).toEqual(all.heldOut[0]?.samples.at(-1));
+      // No liquid-cooled host: nothing read.
+      expect((await sequencesFromStore(store, "store:test", "liquid", { maxHosts: 2 })).hostsOfKind).toBe(0);
     } finally {
       await store.close();
     }

@@ -29,7 +29,7 @@ export interface ModelService {
 
 /**
  * The mpc policy with its models: the promoted versions from the registries — `dir` for air-cooled hosts,
- * `dir/liquid` for liquid-cooled ones (cold start: the fallback, B1, for the hosts of a kind without one) — and, on `trainCron`, `coolfleet model train --store … --out …` in a child process — training
+ * `dir/liquid` for liquid-cooled ones (cold start: the fallback, B1, for the hosts of a kind without one) — and, on `trainCron`, `coolfleet model train` on the controller's store (SQLite or DynamoDB) in a child process — training
  * never holds the controller's event loop — after which a newly promoted version is served at once.
  */
 export async function startModelService(opts: { config: ControllerConfig; logger: Logger }): Promise<ModelService> {
@@ -96,13 +96,30 @@ export async function startModelService(opts: { config: ControllerConfig; logger
   };
 }
 
-/** Runs `coolfleet model train --store DB --out DIR`; rejects with its output when it fails. */
+/**
+ * The `coolfleet model train` options that read this controller's store: its SQLite file, or its DynamoDB table
+ * (the child finds the AWS credentials the way the controller did, in the environment it inherits).
+ */
+export function trainStoreArgs(store: ControllerConfig["store"]): string[] {
+  if (store.kind === "dynamodb") {
+    const table = store.dynamodb;
+    if (!table) throw new Error("store.dynamodb: is required with kind dynamodb");
+    return ["--dynamodb-table", table.tableName, "--dynamodb-region", table.region, ...(table.endpoint !== undefined ? ["--dynamodb-endpoint", table.endpoint] : [])];
+  }
+  if (store.path === ":memory:") throw new Error('retraining reads the store from another process: store.path ":memory:" cannot be read there');
+  return ["--store", store.path];
+}
+
+/** Runs `coolfleet model train <store> --out DIR`; rejects with its output when it fails. */
 function trainFromStore(config: ControllerConfig, logger: Logger): Promise<void> {
-  if (config.store.kind !== "sqlite" || config.store.path === ":memory:") {
-    return Promise.reject(new Error(`retraining reads the SQLite store; store ${config.store.kind} at ${config.store.path} cannot be read by another process`));
+  let storeArgs: string[];
+  try {
+    storeArgs = trainStoreArgs(config.store);
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
   const entry = join(packageRoot(), "dist/src/cli/main.js");
-  const args = [entry, "model", "train", "--store", config.store.path, "--out", config.planner.model.dir];
+  const args = [entry, "model", "train", ...storeArgs, "--out", config.planner.model.dir];
   logger.info({ command: ["node", ...args].join(" ") }, "mpc: retraining the thermal model from the store");
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { timeout: TRAIN_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
