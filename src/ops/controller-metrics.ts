@@ -125,6 +125,8 @@ export class ControllerMetrics {
     total("coolfleet_commands_lost_total", "Commands given up on: no ack long after they expired.", [], () => [[{}, source.commandStats().lost]]);
     total("coolfleet_ingest_accepted_total", "Valid telemetry messages taken in (not seen before).", [], () => [[{}, source.ingestStats().accepted]]);
     total("coolfleet_ingest_duplicates_total", "Telemetry messages dropped as already seen (QoS 1 redelivery, replays).", [], () => [[{}, source.ingestStats().duplicates]]);
+    total("coolfleet_ingest_seq_gaps_total", "Telemetry messages a jump in a host's sequence numbers showed missing (within one boot).", [], () => [[{}, source.ingestStats().seqGaps]]);
+    total("coolfleet_ingest_late_arrivals_total", "Of the messages counted in seq_gaps, those that arrived late after all; gaps minus late never arrived.", [], () => [[{}, source.ingestStats().lateArrivals]]);
     total("coolfleet_ingest_stored_total", "Telemetry rows written to the store.", [], () => [[{}, source.ingestStats().stored]]);
     total("coolfleet_ingest_rejected_total", "Messages refused by ingest, by reason.", ["reason"], () => Object.entries(source.ingestStats().rejected).map(([reason, n]) => [{ reason }, n]));
 

@@ -1,7 +1,9 @@
 import { createRequire } from "node:module";
+import mqtt from "mqtt";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeHost } from "../../bench/fake-host.js";
 import { SimFleet } from "../../firmware-sim/index.js";
 import type { CoolingAgent } from "../../src/agent/agent.js";
 import { assembleAgent } from "../../src/agent/assemble.js";
@@ -10,6 +12,7 @@ import { parseControllerConfig } from "../../src/config/load.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { scratchDir } from "../../src/core/scratch-dir.js";
+import { encode, hostTopic } from "../../src/protocol/index.js";
 import { startControllerService, type ControllerService } from "../../src/controller/controller-service.js";
 import { runCli } from "../helpers/cli.js";
 import { freePort, startMosquitto, type MosquittoBroker } from "../helpers/mosquitto.js";
@@ -106,6 +109,9 @@ describe("controller metrics from a running controller (ops)", () => {
     }
     const ingest = service.controller.ingestStats();
     expect(values("coolfleet_ingest_accepted_total")).toEqual([ingest.accepted]);
+    // Real agents over QoS 1 lose nothing: no gap in any host's sequence numbers.
+    expect(values("coolfleet_ingest_seq_gaps_total")).toEqual([0]);
+    expect(values("coolfleet_ingest_late_arrivals_total")).toEqual([0]);
     const commands = service.controller.commandStats();
     expect(values("coolfleet_commands_sent_total")).toEqual([commands.sent]);
     expect(values("coolfleet_commands_acked_total", { status: "applied" })).toEqual([commands.acked.applied]);
@@ -150,5 +156,27 @@ describe("controller metrics from a running controller (ops)", () => {
     const status = runCli(["status", "--url", `${service.http.url}/nope/`]);
     expect((await status.exited).code).toBe(1);
     expect(status.output()).toMatch(/GET .*\/nope\/api\/summary answered 404 Not Found/);
+  });
+
+  it("counts telemetry that never reached it: a host whose messages 3 to 5 were lost on the way", async () => {
+    const host = new FakeHost("gap-01", 1);
+    const client = await mqtt.connectAsync(broker.url, { clientId: `gap-${process.pid}` });
+    try {
+      const nowMs = clock.nowMs();
+      const before = service.controller.ingestStats().accepted;
+      await client.publishAsync(hostTopic(host.hostId, "state"), encode(host.birth(nowMs)), { qos: 1, retain: true });
+      const sent = Array.from({ length: 8 }, (_, i) => host.telemetry(nowMs + i * 1000));
+      for (const t of [...sent.slice(0, 3), ...sent.slice(6)]) await client.publishAsync(hostTopic(host.hostId, "telemetry"), encode(t), { qos: 1 });
+      await until("all five messages", () => service.controller.ingestStats().accepted >= before + 5);
+      const text = await (await fetch(`${service.http.url}/metrics`)).text();
+      const families = new Map(parsePrometheus(text).map((f) => [f.name, f]));
+      expect(Number(families.get("coolfleet_ingest_seq_gaps_total")?.metrics[0]?.value)).toBe(3);
+      // One of them arrives after all (a late redelivery): it is counted late, and 2 never arrived.
+      await client.publishAsync(hostTopic(host.hostId, "telemetry"), encode(sent[4]!), { qos: 1 });
+      await until("the late message", () => service.controller.ingestStats().lateArrivals === 1);
+      expect(service.controller.ingestStats()).toMatchObject({ seqGaps: 3, lateArrivals: 1 });
+    } finally {
+      await client.endAsync();
+    }
   });
 });

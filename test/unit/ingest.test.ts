@@ -1,3 +1,4 @@
+import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { REJECT_REASONS, type RejectReason } from "../../src/controller/ingest/reject-reason.js";
 import { TelemetryIngest, type IngestOptions, type IngestStore } from "../../src/controller/ingest/telemetry-ingest.js";
@@ -138,6 +139,25 @@ describe("TelemetryIngest", () => {
     ingest.handle(topic("telemetry"), payload(telemetry(HOST, 7, { boot: BOOT_B })));
     await ingest.flush();
     expect(ingest.stats()).toMatchObject({ accepted: 2, duplicates: 0, stored: 2 });
+  });
+
+  it("counts telemetry a host's sequence numbers show missing, takes off what comes late, and warns once per host", async () => {
+    const lines: Array<{ level: number; msg: string; host?: string; missing?: number; fromSeq?: number; toSeq?: number }> = [];
+    ingest = new TelemetryIngest({ store, clock, logger: pino({ level: "debug" }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[number]) }) });
+    for (const seq of [1, 2, 3, 7, 8]) ingest.handle(topic("telemetry"), payload(telemetry(HOST, seq)));
+    // A redelivery is a duplicate, not a late arrival; seq 5 comes late; another host is counted on its own.
+    ingest.handle(topic("telemetry"), payload(telemetry(HOST, 8)));
+    ingest.handle(topic("telemetry"), payload(telemetry(HOST, 5)));
+    for (const seq of [1, 3]) ingest.handle(topic("telemetry", "r740-02"), payload(telemetry("r740-02", seq)));
+    ingest.handle(topic("telemetry"), payload(telemetry(HOST, 10)));
+    await ingest.flush();
+    expect(ingest.stats()).toMatchObject({ accepted: 9, duplicates: 1, stored: 9, seqGaps: 5, lateArrivals: 1 });
+    const warnings = lines.filter((l) => l.level === 40 && l.msg.startsWith("telemetry missing"));
+    expect(warnings.map((w) => [w.host, w.missing, w.fromSeq, w.toSeq])).toEqual([
+      [HOST, 3, 4, 6],
+      ["r740-02", 1, 2, 2],
+    ]);
+    expect(lines.filter((l) => l.level === 20 && l.msg === "telemetry missing").map((l) => [l.host, l.fromSeq, l.toSeq])).toEqual([[HOST, 9, 9]]);
   });
 
   it("lets the store's unique key catch a duplicate that left the dedupe window", async () => {

@@ -20,7 +20,7 @@ interface MetricFamily {
 const parsePrometheus = createRequire(import.meta.url)("parse-prometheus-text-format") as (text: string) => MetricFamily[];
 
 function ingestStats(overrides: Partial<IngestStats> = {}): IngestStats {
-  return { accepted: 120, duplicates: 3, rejected: { ...emptyRejectCounts(), bad_json: 2, schema: 1 }, stored: 118, pending: 2, pendingWrites: 0, staleStates: 0, repeatAcks: 0, failedWrites: 0, ...overrides };
+  return { accepted: 120, duplicates: 3, seqGaps: 5, lateArrivals: 1, rejected: { ...emptyRejectCounts(), bad_json: 2, schema: 1 }, stored: 118, pending: 2, pendingWrites: 0, staleStates: 0, repeatAcks: 0, failedWrites: 0, ...overrides };
 }
 
 function commandStats(overrides: Partial<CommandIssuerStats> = {}): CommandIssuerStats {
@@ -89,6 +89,8 @@ const EXPECTED_METRICS: Array<[string, MetricFamily["type"], string[]]> = [
   ["coolfleet_command_ack_latency_seconds", "HISTOGRAM", []],
   ["coolfleet_ingest_accepted_total", "COUNTER", []],
   ["coolfleet_ingest_duplicates_total", "COUNTER", []],
+  ["coolfleet_ingest_seq_gaps_total", "COUNTER", []],
+  ["coolfleet_ingest_late_arrivals_total", "COUNTER", []],
   ["coolfleet_ingest_stored_total", "COUNTER", []],
   ["coolfleet_ingest_rejected_total", "COUNTER", ["reason"]],
   ["coolfleet_ingest_pending", "GAUGE", []],
@@ -162,6 +164,8 @@ describe("controller metrics (/metrics)", () => {
     expect(sample(f, "coolfleet_commands_acked_total", { status: "superseded" })).toBe(0);
     expect(sample(f, "coolfleet_ingest_accepted_total")).toBe(120);
     expect(sample(f, "coolfleet_ingest_duplicates_total")).toBe(3);
+    expect(sample(f, "coolfleet_ingest_seq_gaps_total")).toBe(5);
+    expect(sample(f, "coolfleet_ingest_late_arrivals_total")).toBe(1);
     expect(sample(f, "coolfleet_ingest_rejected_total", { reason: "bad_json" })).toBe(2);
     expect(sample(f, "coolfleet_ingest_rejected_total", { reason: "overload" })).toBe(0);
     expect(sample(f, "coolfleet_commands_outstanding")).toBe(1);

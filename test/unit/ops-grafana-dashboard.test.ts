@@ -63,7 +63,7 @@ describe("config/grafana-dashboard.json", () => {
     const metrics = new ControllerMetrics({
       hosts: () => model.hosts(),
       subscribe: (l) => model.subscribe(l),
-      ingestStats: () => ({ accepted: 0, duplicates: 0, rejected: emptyRejectCounts(), stored: 0, pending: 0, pendingWrites: 0, staleStates: 0, repeatAcks: 0, failedWrites: 0 }),
+      ingestStats: () => ({ accepted: 0, duplicates: 0, seqGaps: 0, lateArrivals: 0, rejected: emptyRejectCounts(), stored: 0, pending: 0, pendingWrites: 0, staleStates: 0, repeatAcks: 0, failedWrites: 0 }),
       commandStats: () => ({ sent: 0, skipped: 0, acked: { applied: 0, rejected: 0, expired: 0, superseded: 0 }, lost: 0, ackLatencyP50Ms: undefined, ackLatencyP99Ms: undefined, outstanding: 0 }),
       policyId: "b2",
     });

@@ -13,6 +13,7 @@ import type { TelemetryStore } from "../store/telemetry-store.js";
 import { Listeners } from "./listeners.js";
 import { OrderedWrites } from "./ordered-writes.js";
 import { RecentKeys, telemetryKey } from "./recent-keys.js";
+import { SeqGaps } from "./seq-gaps.js";
 import { decodeFor, emptyRejectCounts, topicRejectReason, type RejectReason } from "./reject-reason.js";
 import { TelemetryBatcher } from "./telemetry-batcher.js";
 
@@ -33,6 +34,9 @@ export interface IngestOptions {
   maxPending: number;
 }
 
+/** Gap warnings are per host; past this many hosts they go to debug (a broker losing everything must not flood the log). */
+const MAX_GAP_WARNINGS = 1000;
+
 /** Defaults live here and nowhere else. maxPending ≈ 4 min of a 1000-host fleet at 1 Hz. */
 export const INGEST_DEFAULTS: IngestOptions = {
   flushMs: 100,
@@ -48,6 +52,13 @@ export interface IngestStats {
   accepted: number;
   /** Telemetry dropped as already seen: by the in-memory window, or by the store's unique key. */
   duplicates: number;
+  /**
+   * Telemetry messages a jump in a host's sequence numbers showed missing (within one boot), and how many of those
+   * arrived late after all: gaps − late never arrived (lost by the agent's outbox, which says so in `dropped`, or on
+   * the way: a broker queue limit, a QoS 0 bridge).
+   */
+  seqGaps: number;
+  lateArrivals: number;
   rejected: Record<RejectReason, number>;
   /** Telemetry rows the store inserted. */
   stored: number;
@@ -79,6 +90,7 @@ export class TelemetryIngest {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly recent: RecentKeys;
+  private readonly gaps = new SeqGaps();
   private readonly batcher: TelemetryBatcher;
   private readonly writes: OrderedWrites;
   private readonly telemetryListeners: Listeners<[Telemetry]>;
@@ -91,6 +103,8 @@ export class TelemetryIngest {
   private repeatAckCount = 0;
   private failedWriteCount = 0;
   private closed = false;
+  /** Hosts whose first telemetry gap was logged as a warning. */
+  private readonly gapWarned = new Set<string>();
 
   constructor(deps: IngestDeps, options: Partial<IngestOptions> = {}) {
     this.options = { ...INGEST_DEFAULTS, ...options };
@@ -173,6 +187,8 @@ export class TelemetryIngest {
     return {
       accepted: this.acceptedCount,
       duplicates: this.windowDuplicateCount + storeDuplicates,
+      seqGaps: this.gaps.counts().gaps,
+      lateArrivals: this.gaps.counts().late,
       rejected: { ...this.rejected },
       stored,
       pending: this.batcher.pending,
@@ -237,9 +253,23 @@ export class TelemetryIngest {
     }
     this.recent.add(key);
     this.acceptedCount++;
+    this.noteSeq(t);
     this.batcher.add(t);
     this.telemetryListeners.emit(t);
     return true;
+  }
+
+  /** Counts telemetry that never arrived; the first gap of each host is worth a warning, later ones a debug line. */
+  private noteSeq(t: Telemetry): void {
+    const { newlyMissing } = this.gaps.note(t.host, t.boot, t.seq);
+    if (newlyMissing === 0) return;
+    const detail = { host: t.host, boot: t.boot, missing: newlyMissing, fromSeq: t.seq - newlyMissing, toSeq: t.seq - 1, agentDropped: t.dropped, hostMissing: this.gaps.missingOf(t.host) };
+    if (!this.gapWarned.has(t.host) && this.gapWarned.size < MAX_GAP_WARNINGS) {
+      this.gapWarned.add(t.host);
+      this.logger.warn(detail, "telemetry missing: a gap in the host's sequence numbers (further gaps of this host at debug)");
+    } else {
+      this.logger.debug(detail, "telemetry missing");
+    }
   }
 
   private acceptHostState(topicHost: string, topic: string, payload: Buffer | string): boolean {
