@@ -103,7 +103,8 @@ async function trainAndReport(data: PipelineData, out: string, opts: { hidden: n
   });
   process.stderr.write("\n");
   const e = result.heldOut;
-  const f = (x: number | undefined): string => (x === undefined ? "–" : x.toFixed(3));
+  // A horizon with no rows (no drive readings in the data) has no error to show.
+  const f = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(3));
   const lines = [
     `${data.cooling ?? "air"} model ${result.version} in ${out} (backend ${result.backend}; ${result.rows.train} training rows, best epoch ${result.bestEpoch}, ${(result.trainingMs / 1000).toFixed(1)} s)`,
     `validation (${result.rows.validation} rows) MAE °C: cpu 10 s ${f(result.validation.maeC.cpuIn10C)}, 30 s ${f(result.validation.maeC.cpuIn30C)}, 60 s ${f(result.validation.maeC.cpuIn60C)}; drive 300 s ${f(result.validation.maeC.driveIn300C)}`,
