@@ -56,6 +56,8 @@ describe("maintenance jobs", () => {
       rawCutMs: T0 + HOUR_MS,
       rollupCutMs: T0,
       featureCutMs: T0 + 90 * MINUTE_MS,
+      // An in-memory store has no file to give space back to.
+      reclaimedBytes: 0,
     });
     expect(await store.countTelemetry()).toBe(120);
     expect((await store.telemetryRange("r740-01", 0, Number.MAX_SAFE_INTEGER, 1))[0]?.ts).toBe(T0 + HOUR_MS);

@@ -4,7 +4,7 @@ import type { RollUpResult, TelemetryStore } from "../store/telemetry-store.js";
 /** What the maintenance jobs need from a store. */
 export type MaintenanceStore = Pick<
   TelemetryStore,
-  "rollUp" | "deleteRollupsBefore" | "deleteRawBefore" | "deleteFeaturesBefore" | "deleteCommandsBefore" | "deleteTransitionsBefore"
+  "rollUp" | "deleteRollupsBefore" | "deleteRawBefore" | "deleteFeaturesBefore" | "deleteCommandsBefore" | "deleteTransitionsBefore" | "reclaimSpace"
 >;
 
 export interface RollUpPolicy {
@@ -46,7 +46,12 @@ export interface RetentionResult {
   /** Roll-up buckets that ended at or before this are gone. */
   rollupCutMs: number;
   featureCutMs: number;
+  /** Bytes the store gave back to the file system after the deletes (0 where it keeps none, e.g. DynamoDB). */
+  reclaimedBytes: number;
 }
+
+/** Stores already told that they cannot give space back: the warning once per process, not every hour. */
+const warnedNotReclaimable = new WeakSet<MaintenanceStore>();
 
 /**
  * Deletes raw telemetry, roll-up buckets, feature windows, commands with acks, and state transitions past their retention. Raw telemetry goes only once it is rolled up:
@@ -64,7 +69,12 @@ export async function runRetention(store: MaintenanceStore, policy: RetentionPol
   const featuresDeleted = await store.deleteFeaturesBefore(featureCutMs);
   const commandsDeleted = await store.deleteCommandsBefore(nowMs - policy.commandRetentionMs);
   const transitionsDeleted = await store.deleteTransitionsBefore(nowMs - policy.transitionRetentionMs);
-  const result = { rawDeleted, rollupsDeleted, featuresDeleted, commandsDeleted, transitionsDeleted, rawCutMs, rollupCutMs, featureCutMs };
+  const reclaimed = await store.reclaimSpace?.();
+  if (reclaimed?.notReclaimable !== undefined && !warnedNotReclaimable.has(store)) {
+    warnedNotReclaimable.add(store);
+    logger.warn({ detail: reclaimed.notReclaimable }, "store: deleted rows' space is not given back to the file system");
+  }
+  const result = { rawDeleted, rollupsDeleted, featuresDeleted, commandsDeleted, transitionsDeleted, rawCutMs, rollupCutMs, featureCutMs, reclaimedBytes: reclaimed?.bytesFreed ?? 0 };
   logger.info(result, "telemetry retention done");
   return result;
 }

@@ -16,6 +16,7 @@ import {
   type CommandStats,
   type HostTransition,
   type RollUpResult,
+  type SpaceReclaimed,
   type StoredHost,
   type TelemetryRollup,
   type TelemetryStore,
@@ -27,6 +28,13 @@ export interface SqliteStoreOptions {
   /** Rows per DELETE during retention: small enough that ingest is never held up for long. */
   deleteChunkRows?: number;
 }
+
+/** PRAGMA auto_vacuum: 0 none, 1 full, 2 incremental. */
+const AUTO_VACUUM_INCREMENTAL = 2;
+/** Free pages are given back once they are more than this share of the file (a shorter retention, fewer hosts). */
+const RECLAIM_MIN_FREE_SHARE = 0.25;
+/** Pages given back per step (4 KiB each: 8 MiB), so ingest waits for no long step. */
+const RECLAIM_CHUNK_PAGES = 2048;
 
 const OPEN_START = Number.MIN_SAFE_INTEGER;
 const OPEN_END = Number.MAX_SAFE_INTEGER;
@@ -55,6 +63,9 @@ export class SqliteTelemetryStore implements TelemetryStore {
       throw new Error(`store ${path}: cannot open the database (${why}); check that its directory exists and is writable`, { cause: err });
     }
     try {
+      // Before anything else touches a new file: pages freed by retention can then be given back to the file system
+      // (reclaimSpace). It cannot be switched on once tables exist, so on an older file it does nothing.
+      this.db.pragma("auto_vacuum = INCREMENTAL");
       this.db.pragma("journal_mode = WAL");
       // With WAL, NORMAL survives a process crash; only an OS crash or power loss can drop the last commits.
       this.db.pragma("synchronous = NORMAL");
@@ -306,6 +317,38 @@ export class SqliteTelemetryStore implements TelemetryStore {
 
   deleteTransitionsBefore(ms: number): Promise<number> {
     return this.deleteInChunks((host) => this.sql.deleteTransitionsChunk.run(host, ms, this.deleteChunkRows).changes);
+  }
+
+  /**
+   * Returns the pages retention freed to the file system once they are over RECLAIM_MIN_FREE_SHARE of the file,
+   * RECLAIM_CHUNK_PAGES at a time with the event loop free in between, then checkpoints the WAL so the file really
+   * shrinks. Below that share nothing is done: an hourly retention frees a few per cent, which the next hour's
+   * telemetry fills again, and giving them back would move the newest pages forward every hour for nothing. A file
+   * made before incremental auto-vacuum keeps its free pages (SQLite reuses them; the file does not grow past its
+   * peak), and says how to convert it.
+   */
+  async reclaimSpace(): Promise<SpaceReclaimed> {
+    if (this.path === ":memory:") return { bytesFreed: 0 };
+    if (this.db.pragma("auto_vacuum", { simple: true }) !== AUTO_VACUUM_INCREMENTAL) {
+      return {
+        bytesFreed: 0,
+        notReclaimable: `${this.path} was created without incremental auto-vacuum: the pages of deleted rows are reused, but the file never shrinks; to convert it once (it rewrites the file), stop the controller and run: sqlite3 ${this.path} 'PRAGMA auto_vacuum = INCREMENTAL; VACUUM;'`,
+      };
+    }
+    const pageSize = Number(this.db.pragma("page_size", { simple: true }));
+    const freeShare = Number(this.db.pragma("freelist_count", { simple: true })) / Math.max(1, Number(this.db.pragma("page_count", { simple: true })));
+    if (!(freeShare > RECLAIM_MIN_FREE_SHARE)) return { bytesFreed: 0 };
+    let pages = 0;
+    for (;;) {
+      const free = Number(this.db.pragma("freelist_count", { simple: true }));
+      if (!(free > 0)) break;
+      const chunk = Math.min(free, RECLAIM_CHUNK_PAGES);
+      this.db.exec(`PRAGMA incremental_vacuum(${chunk})`);
+      pages += chunk;
+      await yieldToEventLoop();
+    }
+    if (pages > 0) this.db.pragma("wal_checkpoint(TRUNCATE)");
+    return { bytesFreed: pages * pageSize };
   }
 
   close(): Promise<void> {

@@ -63,8 +63,20 @@ export interface TelemetryStore {
   deleteCommandsBefore(ms: number): Promise<number>;
   /** Deletes state transitions before ms (each host's current state stays on the host); returns how many went. */
   deleteTransitionsBefore(ms: number): Promise<number>;
+  /**
+   * Gives the space of deleted rows back to the file system, where the backend keeps it (SQLite); absent where it
+   * has nothing to give back (DynamoDB). Run after the retention deletes.
+   */
+  reclaimSpace?(): Promise<SpaceReclaimed>;
 
   close(): Promise<void>;
+}
+
+/** What reclaimSpace gave back. */
+export interface SpaceReclaimed {
+  bytesFreed: number;
+  /** Set when the store cannot give space back as it is, with what the operator can do about it. */
+  notReclaimable?: string;
 }
 
 /** A telemetryRange without a limit returns at most this many messages, so a careless query cannot exhaust memory. */
