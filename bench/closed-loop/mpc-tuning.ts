@@ -86,7 +86,8 @@ function loadWindowGrid(): Partial<MpcPolicyOptions>[] {
 /** The gains of the B2 that plans the hosts MPC hands back (warm-up, probation, prediction error), on the chosen settings. */
 function fallbackGainsGrid(tuning: BaselineTuning): Partial<MpcPolicyOptions>[] {
   const gains = [tuning.b2Gains, { kp: 4, ki: 0.15, kd: 0 }, { kp: 8, ki: 0.05, kd: 0 }, { kp: 8, ki: 0.15, kd: 0 }];
-  return [...gains.map((b2Gains) => ({ ...CHOSEN_HOLD, probationPredictions: 40, b2Gains })), { ...CHOSEN_HOLD, probationPredictions: 40, fallback: "b1" as const }];
+  // The fallback is B1 unless named: each gain set says so, or the grid would compare B1 with itself.
+  return [...gains.map((b2Gains) => ({ ...CHOSEN_HOLD, probationPredictions: 40, fallback: "b2" as const, b2Gains })), { ...CHOSEN_HOLD, probationPredictions: 40, fallback: "b1" as const }];
 }
 
 /**
@@ -102,12 +103,28 @@ function liquidLeakageGrid(): Partial<MpcPolicyOptions>[] {
   return [1, 1.5, 2, 3].map((liquidLeakageWeight) => ({ liquidLeakageWeight }));
 }
 
+/**
+ * Settings every grid point starts from, for running the grids in sequence (each on the winners of the ones
+ * before): `MPC_TUNING_BASE='{"smoothnessWPerPct":0.05}'`. A grid's own fixed settings give way to these; the keys it
+ * varies do not.
+ */
+const BASE: Partial<MpcPolicyOptions> = JSON.parse(process.env.MPC_TUNING_BASE ?? "{}") as Partial<MpcPolicyOptions>;
+
+/** The grid on BASE: each point keeps the keys the grid varies (differ between its points) and takes the rest from BASE. */
+function onBase(grid: Partial<MpcPolicyOptions>[]): Partial<MpcPolicyOptions>[] {
+  const keys = new Set(grid.flatMap((point) => Object.keys(point)));
+  const varied = [...keys].filter((k) => new Set(grid.map((point) => JSON.stringify((point as Record<string, unknown>)[k]))).size > 1);
+  const fixed = Object.fromEntries(Object.entries(BASE).filter(([k]) => !varied.includes(k)));
+  return grid.map((point) => ({ ...point, ...fixed }));
+}
+
 /** The hold chosen by the hold grid (docs/model.md). */
 const CHOSEN_HOLD: Partial<MpcPolicyOptions> = { cpuMarginC: 0.5, smoothnessWPerPct: 0.2, holdToleranceC: 0.5, switchThresholdW: 3, holdRounds: 30, holdReversalsOnly: true };
 
 /**
  * Picks MPC's settings on the training workloads only (never on held-out ones):
- * `node dist/bench/closed-loop/mpc-tuning.js <model dir> <baseline-tuning.json> [state|energy] [hold|slack|margins|load|probation|fallback|leakage|liquid-leakage|guard] [profile]`.
+ * `node dist/bench/closed-loop/mpc-tuning.js <model dir> <baseline-tuning.json> [state|energy] [hold|slack|margins|load|probation|fallback|leakage|liquid-leakage|guard] [profile]`
+ * (MPC_TUNING_BASE: the settings the grid starts from, above).
  * - margins: the least whole-server energy among settings with no throttling, overshoot ≤ 2 °C and fan total
  *   variation no worse than B1's.
  * - hold (default): among settings with no throttling, overshoot ≤ 2 °C and no more time above target than without a
@@ -129,14 +146,14 @@ async function main(): Promise<void> {
   const b1 = trainingTotals(baselineFactories(tuning, 1000).b1, mode);
   process.stdout.write(`b1 (training, ${mode}): ${describe(b1)}\n`);
   if (gridArg === "probation" || gridArg === "fallback") {
-    await chooseWithFaults(gridArg === "probation" ? probationGrid() : fallbackGainsGrid(tuning), modelDir, tuning, mode);
+    await chooseWithFaults(onBase(gridArg === "probation" ? probationGrid() : fallbackGainsGrid(tuning)), modelDir, tuning, mode);
     return;
   }
   if (gridArg === "guard") {
     await chooseGuard(modelDir, tuning, mode);
     return;
   }
-  const grid = gridArg === "margins" ? marginsGrid() : gridArg === "slack" ? slackGrid() : gridArg === "load" ? loadWindowGrid() : gridArg === "leakage" ? leakageGrid() : gridArg === "liquid-leakage" ? liquidLeakageGrid() : holdGrid();
+  const grid = onBase(gridArg === "margins" ? marginsGrid() : gridArg === "slack" ? slackGrid() : gridArg === "load" ? loadWindowGrid() : gridArg === "leakage" ? leakageGrid() : gridArg === "liquid-leakage" ? liquidLeakageGrid() : holdGrid());
   const results: { options: Partial<MpcPolicyOptions>; r: TrainingTotals }[] = [];
   for (const options of grid) {
     const startedMs = performance.now();
@@ -184,7 +201,7 @@ async function chooseWithFaults(grid: Partial<MpcPolicyOptions>[], modelDir: str
 async function chooseGuard(modelDir: string, tuning: BaselineTuning, mode: ObjectiveMode): Promise<void> {
   const results: { fallbackNoCutWhileHot: boolean; fleet: TrainingTotals; faulted: TrainingTotals }[] = [];
   for (const fallbackNoCutWhileHot of [false, true]) {
-    const make = (await createBenchMpc(modelDir, () => undefined, { fallbackNoCutWhileHot }))(tuning);
+    const make = (await createBenchMpc(modelDir, () => undefined, { ...BASE, fallbackNoCutWhileHot }))(tuning);
     const fleet = trainingTotals(make, mode, false, FLEET_BUDGET);
     const faulted = trainingTotals(make, mode, true);
     results.push({ fallbackNoCutWhileHot, fleet, faulted });
