@@ -54,8 +54,8 @@ export interface IngestStats {
   duplicates: number;
   /**
    * Telemetry messages a jump in a host's sequence numbers showed missing (within one boot), and how many of those
-   * arrived late after all: gaps − late never arrived (lost by the agent's outbox, which says so in `dropped`, or on
-   * the way: a broker queue limit, a QoS 0 bridge).
+   * arrived late after all: gaps − late were never stored (lost by the agent's outbox, which says so in `dropped`,
+   * lost on the way — a broker queue limit, a QoS 0 bridge — or refused here, as counted in `rejected`).
    */
   seqGaps: number;
   lateArrivals: number;
