@@ -27,7 +27,7 @@ export function renderFleetSummary(node: HTMLElement, summary: FleetSummary): vo
       "summary-hosts",
     ),
     states,
-    metric("Telemetry", formatCount(summary.telemetryStored), `${summary.telemetryRejected} rejected`),
+    metric("Telemetry", formatCount(summary.telemetryStored), `${summary.telemetryRejected} rejected, ${summary.telemetryMissing} missing (gaps in the hosts' sequence numbers)`, "summary-telemetry"),
     metric("Cmds acked", `${formatCount(summary.commandsAcked)}/${formatCount(summary.commandsSent)}`, "Set-point commands acknowledged / sent"),
     metric("Ack p99", formatMs(summary.ackLatencyP99Ms), `p50 ${formatMs(summary.ackLatencyP50Ms)}`),
     metric(

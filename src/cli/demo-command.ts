@@ -113,7 +113,7 @@ export function registerDemoCommand(program: Command): void {
         await broker.close();
         rmSync(root, { recursive: true, force: true });
         process.stdout.write(
-          `demo summary: hosts=${summary.hosts} telemetryStored=${summary.telemetryStored} commandsAcked=${summary.commandsAcked} stateTransitions=${summary.transitions} rejected=${summary.telemetryRejected}\n`,
+          `demo summary: hosts=${summary.hosts} telemetryStored=${summary.telemetryStored} commandsAcked=${summary.commandsAcked} stateTransitions=${summary.transitions} rejected=${summary.telemetryRejected} missing=${summary.telemetryMissing}\n`,
         );
         process.exit(0);
       };

@@ -257,6 +257,7 @@ export class FleetController implements FleetReadModel {
       byState,
       telemetryStored: await this.deps.store.countTelemetry(),
       telemetryRejected: Object.values(ingest.rejected).reduce((a, b) => a + b, 0),
+      telemetryMissing: ingest.seqGaps - ingest.lateArrivals,
       commandsSent: issued.sent,
       commandsAcked: Object.values(issued.acked).reduce((a, b) => a + b, 0),
       ackLatencyP50Ms: issued.ackLatencyP50Ms ?? null,

@@ -17,7 +17,7 @@ export function renderFleetStatus(url: string, summary: FleetSummary, hosts: rea
   const lines = [
     `controller ${url} · policy ${summary.policy}`,
     `hosts ${summary.hosts}, online ${summary.online}${states ? ` (${states})` : ""}`,
-    `telemetry stored ${summary.telemetryStored}, rejected ${summary.telemetryRejected} · commands sent ${summary.commandsSent}, acked ${summary.commandsAcked} · ${latency}` +
+    `telemetry stored ${summary.telemetryStored}, rejected ${summary.telemetryRejected}, missing ${summary.telemetryMissing} · commands sent ${summary.commandsSent}, acked ${summary.commandsAcked} · ${latency}` +
       (summary.serverPowerW !== null ? ` · server power ${summary.serverPowerW.toFixed(0)} W` : "") +
       (summary.coolingPowerW !== null ? ` · cooling ~${summary.coolingPowerW.toFixed(0)} W (estimated on ${summary.coolingPowerHosts} host(s))` : ""),
     "",

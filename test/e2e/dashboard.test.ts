@@ -49,6 +49,8 @@ describe("dashboard in headless Chromium against the running demo", () => {
     // The simulated agents announce their fans' watts, so the header estimates the fleet's cooling power.
     await expect.poll(() => page.locator("[data-testid=summary-cooling] .metric-value").innerText(), { timeout: 10_000 }).toMatch(/^\d[\d,.]* k?W$/);
     expect(await page.locator("[data-testid=summary-cooling]").getAttribute("title")).toMatch(/announce/);
+    // The simulated fleet over the embedded broker loses nothing: no gap in any host's telemetry sequence.
+    expect(await page.locator("[data-testid=summary-telemetry]").getAttribute("title")).toMatch(/^0 rejected, 0 missing /);
     // Every demo host is planned by the demo's policy (b2), and the table says so.
     await expect.poll(async () => [...new Set(await rows.locator("[data-testid=host-plan]").allInnerTexts())], { timeout: 10_000 }).toEqual(["b2"]);
     const lastUpdate = await page.locator("[data-testid=live-indicator]").getAttribute("data-last-update-ms");
@@ -70,6 +72,6 @@ describe("dashboard in headless Chromium against the running demo", () => {
     demo.child.kill("SIGINT");
     const exit = await demo.exited;
     expect(exit.code).toBe(0);
-    expect(demo.output()).toMatch(/demo summary: hosts=8 telemetryStored=\d+ commandsAcked=\d+ stateTransitions=\d+/);
+    expect(demo.output()).toMatch(/demo summary: hosts=8 telemetryStored=\d+ commandsAcked=\d+ stateTransitions=\d+ rejected=0 missing=0\n/);
   });
 });

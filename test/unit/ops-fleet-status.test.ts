@@ -15,7 +15,7 @@ describe("coolfleet status table", () => {
     const lines = renderFleetStatus("http://127.0.0.1:8080", summary, hosts).split("\n");
     expect(lines[0]).toBe("controller http://127.0.0.1:8080 · policy b2");
     expect(lines[1]).toBe("hosts 3, online 2 (Running 2, Error 1)");
-    expect(lines[2]).toBe("telemetry stored 0, rejected 0 · commands sent 0, acked 0 · ack latency p50 12 ms, p99 1.50 s · server power 820 W · cooling ~96 W (estimated on 2 host(s))");
+    expect(lines[2]).toBe("telemetry stored 0, rejected 0, missing 0 · commands sent 0, acked 0 · ack latency p50 12 ms, p99 1.50 s · server power 820 W · cooling ~96 W (estimated on 2 host(s))");
     const rows = lines.slice(4, 8);
     expect(rows[0]).toMatch(/^HOST\s+STATE\s+ONLINE\s+MODE\s+PLANNED BY\s+HOTTEST SENSOR/);
     expect(rows.slice(1).map((r) => r.split(/\s+/)[0])).toEqual(["gone", "hot", "calm"]);

@@ -30,6 +30,8 @@ export interface FleetSummary {
   byState: Record<HostStateName, number>;
   telemetryStored: number;
   telemetryRejected: number;
+  /** Telemetry a gap in a host's sequence numbers shows was never stored (seq gaps less late arrivals; protocol.md). */
+  telemetryMissing: number;
   commandsSent: number;
   commandsAcked: number;
   ackLatencyP50Ms: number | null;
