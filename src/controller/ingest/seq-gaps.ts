@@ -63,7 +63,8 @@ export class SeqGaps {
       span.firstSeq = seq;
       return { newlyMissing: 0, late: false };
     }
-    // Inside the span and not a duplicate (the ingest dropped those): one of the messages counted missing.
+    // Inside the span and not a duplicate (the ingest drops those within its dedupe window): one of the messages
+    // counted missing.
     if (host.missing === 0) return { newlyMissing: 0, late: false };
     host.missing--;
     this.lateTotal++;
