@@ -13,8 +13,8 @@ import type { TelemetryStore } from "../store/telemetry-store.js";
 import { Listeners } from "./listeners.js";
 import { OrderedWrites } from "./ordered-writes.js";
 import { RecentKeys, telemetryKey } from "./recent-keys.js";
-import { SeqGaps } from "./seq-gaps.js";
 import { decodeFor, emptyRejectCounts, topicRejectReason, type RejectReason } from "./reject-reason.js";
+import { SeqGaps } from "./seq-gaps.js";
 import { TelemetryBatcher } from "./telemetry-batcher.js";
 
 /** What ingest needs from a store. */
@@ -184,11 +184,12 @@ export class TelemetryIngest {
 
   stats(): IngestStats {
     const { stored, storeDuplicates } = this.batcher.counts();
+    const gaps = this.gaps.counts();
     return {
       accepted: this.acceptedCount,
       duplicates: this.windowDuplicateCount + storeDuplicates,
-      seqGaps: this.gaps.counts().gaps,
-      lateArrivals: this.gaps.counts().late,
+      seqGaps: gaps.gaps,
+      lateArrivals: gaps.late,
       rejected: { ...this.rejected },
       stored,
       pending: this.batcher.pending,

@@ -100,7 +100,7 @@ export async function startModelService(opts: { config: ControllerConfig; logger
  * The `coolfleet model train` options that read this controller's store: its SQLite file, or its DynamoDB table
  * (the child finds the AWS credentials the way the controller did, in the environment it inherits).
  */
-export function trainStoreArgs(store: ControllerConfig["store"]): string[] {
+function trainStoreArgs(store: ControllerConfig["store"]): string[] {
   if (store.kind === "dynamodb") {
     const table = store.dynamodb;
     if (!table) throw new Error("store.dynamodb: is required with kind dynamodb");
