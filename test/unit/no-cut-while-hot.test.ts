@@ -4,8 +4,9 @@ import { ENERGY_OBJECTIVE, type HostObjective } from "../../src/controller/plann
 import { MpcPolicy } from "../../src/controller/planner/policy-mpc.js";
 import type { Capabilities, SensorRole } from "../../src/protocol/index.js";
 import type { HostTemperature, HostView, SetpointProposal } from "../../src/controller/types.js";
+import { fanCapabilities, hostView, inletTemp } from "../helpers/host-view.js";
 
-const AIR: Capabilities = { fans: { channels: 6, tier: "full", minPct: 20, maxPct: 90 }, maxLeaseMs: 30_000 };
+const AIR: Capabilities = fanCapabilities(20, 90);
 const COLD_PLATE: Capabilities = {
   fans: { channels: 6, tier: "full", minPct: 20, maxPct: 100, roles: ["drive"] },
   pump: { channels: 1, tier: "full", minPct: 30, maxPct: 100, roles: ["cpu", "coolant"] },
@@ -17,23 +18,7 @@ function temp(role: SensorRole, tempC: number, targetC: number, quality: HostTem
 }
 
 function host(temperatures: HostTemperature[], over: Partial<HostView> = {}): HostView {
-  return {
-    hostId: "h1",
-    online: true,
-    boot: "boot-0001",
-    lastSeenMs: 0,
-    state: "Running",
-    capabilities: AIR,
-    periodMs: 1000,
-    temperatures,
-    fanPct: 85,
-    pumpPct: undefined,
-    cpuUtilPct: 95,
-    diskMBps: 0,
-    powerW: 500,
-    mode: "remote",
-    ...over,
-  };
+  return hostView({ capabilities: AIR, temperatures, fanPct: 85, cpuUtilPct: 95, powerW: 500, ...over });
 }
 
 function proposal(setpoints: SetpointProposal["setpoints"]): SetpointProposal {
@@ -71,7 +56,7 @@ describe("the fallback's guard: no cut while hot", () => {
 
 describe("MPC's fallback with the guard", () => {
   // A host that starts over its target with its own firmware's fans at 85 %: B1's step for "0 to 3 °C over" is 70 %.
-  const hot = host([temp("cpu", 91, 90), { id: "inlet", role: "inlet", tempC: 25, quality: "ok", targetC: 35, criticalC: 45, required: false }]);
+  const hot = host([temp("cpu", 91, 90), inletTemp(25)]);
   const firstRound = (policy: MpcPolicy): number | undefined =>
     policy.plan({ nowMs: 0, hosts: [hot], objectives: new Map([["h1", ENERGY_OBJECTIVE]]) })[0]?.setpoints.fanPct;
 

@@ -7,6 +7,7 @@ import { B1StepwisePolicy } from "../../src/controller/planner/policy-b1-stepwis
 import { B2CascadePidPolicy } from "../../src/controller/planner/policy-b2-pid.js";
 import { objectiveKindForState, type PlanningObjective } from "../../src/controller/planner/objective.js";
 import { UtilisationTrend } from "../../src/controller/planner/utilisation-trend.js";
+import { hostView } from "../helpers/host-view.js";
 
 const NOW = 1_700_000_000_000;
 
@@ -26,24 +27,8 @@ function temp(role: SensorRole, tempC: number, quality: ReadingQuality = "ok"): 
 }
 
 function host(over: Partial<HostView> = {}): HostView {
-  return {
-    hostId: "h1",
-    online: true,
-    boot: "boot-0001",
-    lastSeenMs: NOW,
-    state: "Running",
-    capabilities: caps(),
-    periodMs: 1000,
-    // CPU 2 °C below target, drive 3 °C below target.
-    temperatures: [temp("cpu", 78), temp("drive", 42)],
-    fanPct: undefined,
-    pumpPct: undefined,
-    cpuUtilPct: 50,
-    diskMBps: 0,
-    powerW: 200,
-    mode: "local",
-    ...over,
-  };
+  // CPU 2 °C below target, drive 3 °C below target.
+  return hostView({ lastSeenMs: NOW, capabilities: caps(), temperatures: [temp("cpu", 78), temp("drive", 42)], fanPct: undefined, powerW: 200, mode: "local", ...over });
 }
 
 /** A policy that proposes what it is told and records what it was asked. */

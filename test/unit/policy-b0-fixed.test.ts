@@ -3,25 +3,10 @@ import { ENERGY_OBJECTIVE } from "../../src/controller/planner/objective.js";
 import { B0FixedPolicy } from "../../src/controller/planner/policy-b0-fixed.js";
 import type { HostView } from "../../src/controller/types.js";
 import { isCoolfleetError } from "../../src/core/errors.js";
+import { cpuTemp, fanCapabilities, hostView } from "../helpers/host-view.js";
 
 function host(hostId: string, cpuC: number | null, over: Partial<HostView> = {}): HostView {
-  return {
-    hostId,
-    online: true,
-    boot: "boot-0001",
-    lastSeenMs: 0,
-    state: "Running",
-    capabilities: { fans: { channels: 6, tier: "full", minPct: 25, maxPct: 90 }, maxLeaseMs: 30_000 },
-    periodMs: 1000,
-    temperatures: [{ id: "cpu0", role: "cpu", tempC: cpuC, quality: cpuC === null ? "missing" : "ok", targetC: 90, criticalC: 97, required: true }],
-    fanPct: 50,
-    pumpPct: undefined,
-    cpuUtilPct: 50,
-    diskMBps: 0,
-    powerW: 300,
-    mode: "remote",
-    ...over,
-  };
+  return hostView({ hostId, capabilities: fanCapabilities(25, 90), temperatures: [cpuTemp(cpuC)], ...over });
 }
 
 describe("B0 fixed fan", () => {

@@ -6,6 +6,7 @@ import { ENERGY_OBJECTIVE, type HostObjective } from "../../src/controller/plann
 import type { PlannerInput } from "../../src/controller/planner/policy.js";
 import { DEFAULT_CURVE_STEPS, nextStepIndex, type CurveStep } from "../../src/controller/planner/stepwise-curve.js";
 import { isCoolfleetError } from "../../src/core/errors.js";
+import { hostView } from "../helpers/host-view.js";
 
 const NOW = 1_700_000_000_000;
 const TARGET_C = 80;
@@ -26,23 +27,7 @@ function temp(role: SensorRole, marginC: number | null, quality: ReadingQuality 
 }
 
 function host(temperatures: HostTemperature[], over: Partial<HostView> = {}): HostView {
-  return {
-    hostId: "h1",
-    online: true,
-    boot: "boot-0001",
-    lastSeenMs: NOW,
-    state: "Running",
-    capabilities: caps(),
-    periodMs: 1000,
-    temperatures,
-    fanPct: 40,
-    pumpPct: undefined,
-    cpuUtilPct: 50,
-    diskMBps: 0,
-    powerW: 200,
-    mode: "local",
-    ...over,
-  };
+  return hostView({ lastSeenMs: NOW, capabilities: caps(), temperatures, fanPct: 40, powerW: 200, mode: "local", ...over });
 }
 
 function input(hosts: HostView[], objective?: HostObjective): PlannerInput {

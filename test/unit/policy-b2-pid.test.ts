@@ -6,6 +6,7 @@ import { MarginPid } from "../../src/controller/planner/margin-pid.js";
 import { ENERGY_OBJECTIVE, type HostObjective } from "../../src/controller/planner/objective.js";
 import type { PlannerInput } from "../../src/controller/planner/policy.js";
 import { isCoolfleetError } from "../../src/core/errors.js";
+import { hostView } from "../helpers/host-view.js";
 
 const NOW = 1_700_000_000_000;
 const TARGET_C = 70;
@@ -20,23 +21,7 @@ function temp(role: SensorRole, tempC: number | null, quality: ReadingQuality = 
 }
 
 function host(temperatures: HostTemperature[], over: Partial<HostView> = {}): HostView {
-  return {
-    hostId: "h1",
-    online: true,
-    boot: "boot-0001",
-    lastSeenMs: NOW,
-    state: "Running",
-    capabilities: caps(),
-    periodMs: 1000,
-    temperatures,
-    fanPct: undefined,
-    pumpPct: undefined,
-    cpuUtilPct: 50,
-    diskMBps: 0,
-    powerW: 200,
-    mode: "local",
-    ...over,
-  };
+  return hostView({ lastSeenMs: NOW, capabilities: caps(), temperatures, fanPct: undefined, powerW: 200, mode: "local", ...over });
 }
 
 function input(h: HostView, objective: HostObjective = ENERGY_OBJECTIVE, nowMs = NOW): PlannerInput {

@@ -5,6 +5,7 @@ import { energyOptimalFanPct } from "../../firmware-sim/physics/steady-state.js"
 import { ENERGY_OBJECTIVE, hostObjective, DEFAULT_OBJECTIVE_TUNING } from "../../src/controller/planner/objective.js";
 import { B3LookupPolicy, lookupFanPct, type LoadFanTable } from "../../src/controller/planner/policy-b3-lookup.js";
 import type { HostView } from "../../src/controller/types.js";
+import { cpuTemp, hostView, inletTemp } from "../helpers/host-view.js";
 
 const TABLE: LoadFanTable = {
   utilPcts: [0, 50, 100],
@@ -17,25 +18,7 @@ const TABLE: LoadFanTable = {
 };
 
 function host(utilPct: number | null, inletC: number | null = 25): HostView {
-  return {
-    hostId: "h1",
-    online: true,
-    boot: "boot-0001",
-    lastSeenMs: 0,
-    state: "Running",
-    capabilities: { fans: { channels: 6, tier: "full", minPct: 20, maxPct: 100 }, maxLeaseMs: 30_000 },
-    periodMs: 1000,
-    temperatures: [
-      { id: "cpu0", role: "cpu", tempC: 70, quality: "ok", targetC: 90, criticalC: 97, required: true },
-      { id: "inlet", role: "inlet", tempC: inletC, quality: inletC === null ? "missing" : "ok", targetC: 35, criticalC: 45, required: false },
-    ],
-    fanPct: 50,
-    pumpPct: undefined,
-    cpuUtilPct: utilPct,
-    diskMBps: 0,
-    powerW: 300,
-    mode: "remote",
-  };
+  return hostView({ temperatures: [cpuTemp(70), inletTemp(inletC)], cpuUtilPct: utilPct });
 }
 
 const fanOf = (policy: B3LookupPolicy, h: HostView, nowMs = 0, objective = ENERGY_OBJECTIVE): number | undefined =>

@@ -4,6 +4,7 @@ import { chooseFanPct, type ChoiceTuning, type HostChoice, type HostChoiceInput 
 import { candidateGrid, MPC_DEFAULT_ENERGY, MpcPolicy, type ThermalPredictor } from "../../src/controller/planner/policy-mpc.js";
 import { ENERGY_OBJECTIVE } from "../../src/controller/planner/objective.js";
 import type { HostView } from "../../src/controller/types.js";
+import { cpuTemp, hostView, inletTemp } from "../helpers/host-view.js";
 
 const CPU = [OUTPUTS.indexOf("cpuIn10C"), OUTPUTS.indexOf("cpuIn30C"), OUTPUTS.indexOf("cpuIn60C")] as const;
 const HORIZONS = [10, 30, 60] as const;
@@ -126,25 +127,7 @@ describe("MPC policy with the hold", () => {
     }
   }
 
-  const view = (cpuC: number): HostView => ({
-    hostId: "h1",
-    online: true,
-    boot: "boot-0001",
-    lastSeenMs: 0,
-    state: "Running",
-    capabilities: { fans: { channels: 6, tier: "full", minPct: 20, maxPct: 100 }, maxLeaseMs: 30_000 },
-    periodMs: 1000,
-    temperatures: [
-      { id: "cpu0", role: "cpu", tempC: cpuC, quality: "ok", targetC: 90, criticalC: 97, required: true },
-      { id: "inlet", role: "inlet", tempC: 25, quality: "ok", targetC: 35, criticalC: 45, required: false },
-    ],
-    fanPct: 50,
-    pumpPct: undefined,
-    cpuUtilPct: 60,
-    diskMBps: 5,
-    powerW: 400,
-    mode: "remote",
-  });
+  const view = (cpuC: number): HostView => hostView({ temperatures: [cpuTemp(cpuC), inletTemp(25)], cpuUtilPct: 60, diskMBps: 5, powerW: 400 });
 
   /** The fan % MPC proposes in each round after the host's warm-up minute. */
   function planned(policy: MpcPolicy, model: NoisyModel, n: number, riseAt?: (round: number) => number): number[] {

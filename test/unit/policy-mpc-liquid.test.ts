@@ -5,6 +5,7 @@ import { ENERGY_OBJECTIVE } from "../../src/controller/planner/objective.js";
 import { chooseFanPct, limitAtC, pumpPowerW, type ChoiceTuning } from "../../src/controller/planner/policy-mpc-choice.js";
 import { candidateGrid, MPC_DEFAULT_ENERGY, MpcPolicy, type MpcPolicyOptions, type ThermalPredictor } from "../../src/controller/planner/policy-mpc.js";
 import type { HostView } from "../../src/controller/types.js";
+import { cpuTemp, fanCapabilities, hostView, inletTemp } from "../helpers/host-view.js";
 
 const N_OUT = LIQUID_OUTPUTS.length;
 const CPU = [10, 30, 60].map((h) => OUTPUTS.indexOf(`cpuIn${h}C` as (typeof OUTPUTS)[number]));
@@ -58,17 +59,12 @@ function pairs(fans: readonly number[], pumps: readonly number[]): { fans: numbe
 }
 
 function liquidView(hostId: string, cpuC: number, coolantC: number): HostView {
-  return {
+  return hostView({
     hostId,
-    online: true,
-    boot: "boot-0001",
-    lastSeenMs: 0,
-    state: "Running",
     capabilities: { fans: { channels: 6, tier: "full", minPct: 15, maxPct: 100 }, pump: { channels: 1, tier: "full", minPct: 30, maxPct: 100 }, maxLeaseMs: 30_000 },
-    periodMs: 1000,
     temperatures: [
-      { id: "cpu0", role: "cpu", tempC: cpuC, quality: "ok", targetC: 90, criticalC: 97, required: true },
-      { id: "inlet", role: "inlet", tempC: 25, quality: "ok", targetC: 35, criticalC: 45, required: false },
+      cpuTemp(cpuC),
+      inletTemp(25),
       { id: "nvme0", role: "drive", tempC: 50, quality: "ok", targetC: 62, criticalC: 70, required: false },
       { id: "coolant", role: "coolant", tempC: coolantC, quality: "ok", targetC: 45, criticalC: 55, required: false },
     ],
@@ -77,13 +73,12 @@ function liquidView(hostId: string, cpuC: number, coolantC: number): HostView {
     cpuUtilPct: 70,
     diskMBps: 5,
     powerW: 450,
-    mode: "remote",
-  };
+  });
 }
 
 function airView(hostId: string, cpuC: number): HostView {
   const v = liquidView(hostId, cpuC, Number.NaN);
-  return { ...v, capabilities: { fans: { channels: 6, tier: "full", minPct: 20, maxPct: 100 }, maxLeaseMs: 30_000 }, temperatures: v.temperatures.filter((t) => t.role !== "coolant"), pumpPct: undefined };
+  return { ...v, capabilities: fanCapabilities(20, 100), temperatures: v.temperatures.filter((t) => t.role !== "coolant"), pumpPct: undefined };
 }
 
 describe("MPC on liquid-cooled hosts: fan × pump candidates", () => {

@@ -4,6 +4,7 @@ import { DEFAULT_OBJECTIVE_TUNING, ENERGY_OBJECTIVE, hostObjective, type HostObj
 import { chooseFanPct, leakageW, limitAtC, type ChoiceTuning } from "../../src/controller/planner/policy-mpc-choice.js";
 import { candidateGrid, MPC_DEFAULT_ENERGY, MpcPolicy, type ThermalPredictor } from "../../src/controller/planner/policy-mpc.js";
 import type { HostView } from "../../src/controller/types.js";
+import { cpuTemp, hostView, inletTemp } from "../helpers/host-view.js";
 
 const CPU = [OUTPUTS.indexOf("cpuIn10C"), OUTPUTS.indexOf("cpuIn30C"), OUTPUTS.indexOf("cpuIn60C")] as const;
 const HORIZONS = [10, 30, 60] as const;
@@ -44,26 +45,7 @@ class FakeModel implements ThermalPredictor {
 const TUNING: ChoiceTuning = { energy: MPC_DEFAULT_ENERGY, smoothnessWPerPct: 0.05, switchThresholdW: 1, holdRounds: 1, holdReversalsOnly: false, holdToleranceC: 0.5, cpuConstrainFromS: 10, infeasibleSlackC: 0 };
 
 function view(hostId: string, cpuC: number, over: Partial<HostView> = {}): HostView {
-  return {
-    hostId,
-    online: true,
-    boot: "boot-0001",
-    lastSeenMs: 0,
-    state: "Running",
-    capabilities: { fans: { channels: 6, tier: "full", minPct: 20, maxPct: 100 }, maxLeaseMs: 30_000 },
-    periodMs: 1000,
-    temperatures: [
-      { id: "cpu0", role: "cpu", tempC: cpuC, quality: "ok", targetC: 90, criticalC: 97, required: true },
-      { id: "inlet", role: "inlet", tempC: 25, quality: "ok", targetC: 35, criticalC: 45, required: false },
-    ],
-    fanPct: 50,
-    pumpPct: undefined,
-    cpuUtilPct: 60,
-    diskMBps: 5,
-    powerW: 400,
-    mode: "remote",
-    ...over,
-  };
+  return hostView({ hostId, temperatures: [cpuTemp(cpuC), inletTemp(25)], cpuUtilPct: 60, diskMBps: 5, powerW: 400, ...over });
 }
 
 /** Runs `rounds` planning rounds one second apart; returns the last round's fan % per host. */
