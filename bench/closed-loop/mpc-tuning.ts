@@ -118,8 +118,11 @@ function onBase(grid: Partial<MpcPolicyOptions>[]): Partial<MpcPolicyOptions>[] 
   return grid.map((point) => ({ ...point, ...fixed }));
 }
 
-/** The hold chosen by the hold grid (docs/model.md). */
-const CHOSEN_HOLD: Partial<MpcPolicyOptions> = { cpuMarginC: 0.5, smoothnessWPerPct: 0.2, holdToleranceC: 0.5, switchThresholdW: 3, holdRounds: 30, holdReversalsOnly: true };
+/**
+ * The margins and hold chosen by the grids run in sequence with model v0005 (docs/model.md); the later grids start
+ * from them. (With v0001 they were smoothness 0.2 W/% and a 30-round hold.)
+ */
+const CHOSEN_HOLD: Partial<MpcPolicyOptions> = { cpuMarginC: 0.5, smoothnessWPerPct: 0.05, holdToleranceC: 0.5, switchThresholdW: 3, holdRounds: 10, holdReversalsOnly: true };
 
 /**
  * Picks MPC's settings on the training workloads only (never on held-out ones):

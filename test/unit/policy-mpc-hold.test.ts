@@ -151,4 +151,14 @@ describe("MPC policy with the hold", () => {
     // From round 30 the load heats 40 °C more: the held level would pass the 89.5 °C limit, so the fans go up at once.
     expect(fans[30]).toBeGreaterThan(settled[0] ?? Infinity);
   });
+
+  it("by default gives cooling back once a cheaper level has won 10 rounds in a row (the hold chosen with v0005)", () => {
+    // Rounds 0–4: no level meets the limit, so the fans run at 100 %. From round 5 the heat is gone and far cheaper
+    // levels meet it; going down reverses the last move, so it waits for the hold. (The model's 10 s predictions
+    // are far off on purpose, so the prediction-error fallback is switched off.)
+    const model = new NoisyModel();
+    const fans = planned(new MpcPolicy(model, { planPeriodMs: 1000, probationPredictions: 0, fallbackErrorC: Infinity }), model, 40, (r) => (r < 5 ? 80 : -25));
+    expect(fans.slice(0, 14).every((pct) => pct === 100)).toBe(true);
+    expect(fans[14]).toBeLessThan(100);
+  });
 });

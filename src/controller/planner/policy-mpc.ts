@@ -207,11 +207,11 @@ export class MpcPolicy implements PlanningPolicy {
     this.tracker = new PredictionErrorTracker(options.errorTauMs ?? 60_000, 2 * options.planPeriodMs);
     this.tuning = {
       energy: { ...MPC_DEFAULT_ENERGY, ...options.energy },
-      // Margins and smoothing chosen on the training workloads by bench/closed-loop/mpc-tuning.ts (docs/benchmark.md).
-      smoothnessWPerPct: options.smoothnessWPerPct ?? 0.2,
+      // Margins, smoothing and move blocking chosen on the training workloads by bench/closed-loop/mpc-tuning.ts,
+      // its grids run in sequence with model v0005 (docs/model.md, "The sequence, with v0005").
+      smoothnessWPerPct: options.smoothnessWPerPct ?? 0.05,
       switchThresholdW: options.switchThresholdW ?? 3,
-      // Move blocking chosen on the training workloads by mpc-tuning.ts (hold grid; docs/model.md).
-      holdRounds: options.holdRounds ?? 30,
+      holdRounds: options.holdRounds ?? 10,
       holdReversalsOnly: options.holdReversalsOnly ?? true,
       holdToleranceC: options.holdToleranceC ?? 0.5,
       // 30 s: chosen on the training workloads (same energy as 10 s, less fan movement; docs/model.md).
