@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { N_OUTPUTS, OUTPUTS } from "../../src/controller/model/feature-spec.js";
 import { chooseFanPct, type ChoiceTuning, type HostChoice, type HostChoiceInput } from "../../src/controller/planner/policy-mpc-choice.js";
-import { candidateGrid, MPC_DEFAULT_ENERGY, MpcPolicy, type ThermalPredictor } from "../../src/controller/planner/policy-mpc.js";
+import { candidateGrid, MPC_DEFAULT_ENERGY, MpcPolicy, type MpcPolicyOptions, type ThermalPredictor } from "../../src/controller/planner/policy-mpc.js";
 import { ENERGY_OBJECTIVE } from "../../src/controller/planner/objective.js";
 import type { HostView } from "../../src/controller/types.js";
 import { cpuTemp, hostView, inletTemp } from "../helpers/host-view.js";
@@ -152,13 +152,19 @@ describe("MPC policy with the hold", () => {
     expect(fans[30]).toBeGreaterThan(settled[0] ?? Infinity);
   });
 
-  it("by default gives cooling back once a cheaper level has won 10 rounds in a row (the hold chosen with v0005)", () => {
+  it("by default gives cooling back once a cheaper level has won 10 rounds in a row, with a 0.05 W/% smoothness penalty (the sequence's choices with v0005)", () => {
     // Rounds 0–4: no level meets the limit, so the fans run at 100 %. From round 5 the heat is gone and far cheaper
-    // levels meet it; going down reverses the last move, so it waits for the hold. (The model's 10 s predictions
-    // are far off on purpose, so the prediction-error fallback is switched off.)
-    const model = new NoisyModel();
-    const fans = planned(new MpcPolicy(model, { planPeriodMs: 1000, probationPredictions: 0, fallbackErrorC: Infinity }), model, 40, (r) => (r < 5 ? 80 : -25));
+    // levels meet it; the first move down is held as a reversal (before any move the direction is unknown). (The
+    // model's 10 s predictions are far off on purpose, so the prediction-error fallback is switched off.)
+    const run = (options: Partial<MpcPolicyOptions>): number[] => {
+      const model = new NoisyModel();
+      return planned(new MpcPolicy(model, { planPeriodMs: 1000, probationPredictions: 0, fallbackErrorC: Infinity, ...options }), model, 40, (r) => (r < 5 ? 80 : -25));
+    };
+    const fans = run({});
     expect(fans.slice(0, 14).every((pct) => pct === 100)).toBe(true);
     expect(fans[14]).toBeLessThan(100);
+    // The smoothness penalty shows in where the fans go once the hold lets them.
+    expect(fans).toEqual(run({ smoothnessWPerPct: 0.05 }));
+    expect(fans).not.toEqual(run({ smoothnessWPerPct: 0.2, holdRounds: 10 }));
   });
 });
