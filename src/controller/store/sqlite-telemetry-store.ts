@@ -336,17 +336,18 @@ export class SqliteTelemetryStore implements TelemetryStore {
       };
     }
     const pageSize = Number(this.db.pragma("page_size", { simple: true }));
-    const freeShare = Number(this.db.pragma("freelist_count", { simple: true })) / Math.max(1, Number(this.db.pragma("page_count", { simple: true })));
-    if (!(freeShare > RECLAIM_MIN_FREE_SHARE)) return { bytesFreed: 0 };
-    let pages = 0;
-    for (;;) {
-      const free = Number(this.db.pragma("freelist_count", { simple: true }));
-      if (!(free > 0)) break;
-      const chunk = Math.min(free, RECLAIM_CHUNK_PAGES);
-      this.db.exec(`PRAGMA incremental_vacuum(${chunk})`);
-      pages += chunk;
+    const freePages = (): number => Number(this.db.pragma("freelist_count", { simple: true }));
+    const freeBefore = freePages();
+    if (!(freeBefore / Math.max(1, Number(this.db.pragma("page_count", { simple: true }))) > RECLAIM_MIN_FREE_SHARE)) return { bytesFreed: 0 };
+    // Until the free list is empty, or a step gives nothing back (never spin on a file that will not shrink).
+    for (let free = freeBefore; free > 0; ) {
+      this.db.exec(`PRAGMA incremental_vacuum(${Math.min(free, RECLAIM_CHUNK_PAGES)})`);
       await yieldToEventLoop();
+      const left = freePages();
+      if (!(left < free)) break;
+      free = left;
     }
+    const pages = freeBefore - freePages();
     if (pages > 0) this.db.pragma("wal_checkpoint(TRUNCATE)");
     return { bytesFreed: pages * pageSize };
   }
