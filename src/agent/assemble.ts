@@ -65,13 +65,20 @@ async function buildBindings(config: AgentConfig, clock: Clock, logger: Logger):
   let ipmiFans: IpmiFanActuator | undefined;
   // Each bus's code is loaded only when the config names it: an agent keeps to the memory its host needs.
   if (config.ipmi) {
-    const { IpmiFanActuator, IpmiSensorSource, IpmitoolRunner, ipmitoolTargetFromConfig } = await import("../hardware/ipmi/index.js");
+    const { IpmiFanActuator, IpmiSensorSource, IpmitoolRunner, IpmitoolSession, ipmitoolTargetFromConfig } = await import("../hardware/ipmi/index.js");
     const ipmi = config.ipmi;
-    const runner = new IpmitoolRunner({ target: ipmitoolTargetFromConfig(ipmi), timeoutMs: ipmi.timeoutMs, ipmitoolPath: ipmi.ipmitoolPath, clock });
-    const source = new IpmiSensorSource({ runner, clock, sweepPeriodMs: ipmi.sweepPeriodMs, logger: logger.child({ bus: "ipmi" }) });
+    const runnerOptions = { target: ipmitoolTargetFromConfig(ipmi), timeoutMs: ipmi.timeoutMs, ipmitoolPath: ipmi.ipmitoolPath, clock };
+    const runner = new IpmitoolRunner(runnerOptions);
+    // The sensor loop's listings go through one long-lived ipmitool; fan commands stay one run each, so a write
+    // never queues behind a listing.
+    const session = ipmi.sensorSession === "persistent" ? new IpmitoolSession(runnerOptions) : undefined;
+    const source = new IpmiSensorSource({ runner: session ?? runner, clock, sweepPeriodMs: ipmi.sweepPeriodMs, logger: logger.child({ bus: "ipmi" }) });
     sources.push(source);
     starts.push(async () => void (await source.start()));
-    stops.push(() => Promise.resolve(source.stop()));
+    stops.push(async () => {
+      source.stop();
+      await session?.close();
+    });
     if (config.fans.driver === "ipmi") {
       ipmiFans = new IpmiFanActuator({ runner, clock, fanCount: config.fans.channels.length, reprobeMs: ipmi.reprobeMs, logger: logger.child({ bus: "ipmi" }) });
     }

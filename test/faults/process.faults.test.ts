@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +24,22 @@ import { recordAndAssert } from "./targets.js";
  * simulated BMC's own clock.
  */
 const recorder = new FaultRecorder(import.meta.filename);
+
+/** Live ipmitool processes talking to the BMC on this port (from /proc, so nothing the agent says about itself). */
+function ipmitoolProcessesFor(port: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (argv[0]?.endsWith("ipmitool") && argv.includes("-p") && argv[argv.indexOf("-p") + 1] === String(port)) pids.push(Number(entry));
+  }
+  return pids;
+}
 let broker: MosquittoBroker;
 let dir: string;
 const processes: CliProcess[] = [];
@@ -202,10 +218,13 @@ describe("process faults", () => {
     try {
       const agent = start(["agent", "--config", configFile, "--log-level", "warn"], { RUNTIME_DIRECTORY: "" });
       await waitFor("manual fan mode and telemetry", () => device.bmc.mode() === "manual" && observer.telemetry.length >= 8, 20_000);
+      // The sensor loop's long-lived ipmitool is running now; it must not outlive the agent.
+      expect(ipmitoolProcessesFor(port).length).toBeGreaterThanOrEqual(1);
       const killedAt = Date.now();
       const killedAtBmcMs = bmcClock.nowMs();
       agent.child.kill("SIGKILL");
       await agent.exited;
+      await waitFor("the dead agent's ipmitool session to end", () => ipmitoolProcessesFor(port).length === 0, 5_000);
       await waitFor("the Last Will", () => observer.states.some((x) => !x.s.online && x.s.reason === "lost"), 10_000);
       const lwt = observer.states.find((x) => !x.s.online && x.s.reason === "lost")!;
       // Nobody restores anything: the BMC's own lease must. Its clock (and the physics) now run ahead of real time.

@@ -1,6 +1,7 @@
 export { IpmiConfig, IPMI_DEFAULTS } from "./config.js";
 export { ipmitoolArgs, ipmitoolEnv, ipmitoolTargetFromConfig, type IpmitoolTarget } from "./ipmitool-target.js";
 export { IpmitoolRunner, runSafely, type IpmiCommandRunner, type IpmitoolOutcome, type IpmitoolRunnerOptions } from "./ipmitool-runner.js";
+export { IpmitoolSession, IPMITOOL_SESSION_DEFAULTS, type IpmitoolSessionOptions } from "./ipmitool-session.js";
 export { describeFailure, IpmiCompletionCode, parseIpmitoolFailure, type IpmiFailure } from "./ipmitool-failure.js";
 export { IpmiCommandError } from "./ipmi-command-error.js";
 export { parseSdrLine, parseSdrTypeOutput, type SdrLine, type SdrOutput, type SdrUnit } from "./sdr-output.js";

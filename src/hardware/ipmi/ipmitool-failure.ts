@@ -59,7 +59,8 @@ export function describeFailure(failure: IpmiFailure): string {
   }
 }
 
-function firstLine(text: string): string {
+/** The first non-blank line, trimmed. */
+export function firstLine(text: string): string {
   return (
     text
       .split("\n")

@@ -1,0 +1,245 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { SystemClock, type Clock, type TimerHandle } from "../../core/clock.js";
+import { firstLine, parseIpmitoolFailure, type IpmiFailure } from "./ipmitool-failure.js";
+import type { IpmiCommandRunner, IpmitoolOutcome, IpmitoolRunnerOptions } from "./ipmitool-runner.js";
+import { ipmitoolArgs, ipmitoolEnv } from "./ipmitool-target.js";
+import { sessionLines, takeAnswer } from "./session-stream.js";
+
+export interface IpmitoolSessionOptions extends IpmitoolRunnerOptions {
+  /** A session this old is closed before the next command and a new one opened (default 60 s): new sensors show up. */
+  maxAgeMs?: number;
+  /** A session idle this long is closed (default 20 s), well inside a BMC's session inactivity time-out (60 s). */
+  idleCloseMs?: number;
+  /** The POSIX shell that starts the pipeline (default /bin/sh). */
+  shellPath?: string;
+}
+
+export const IPMITOOL_SESSION_DEFAULTS = { maxAgeMs: 60_000, idleCloseMs: 20_000 } as const;
+
+/** Output held for one command beyond this ends the session: no listing is anywhere near it. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+/** How long a closing session may take to exit on its own before its processes are killed. */
+const EXIT_GRACE_MS = 2_000;
+
+/**
+ * `cat` turns the agent's end of the stdin socket into a pipe ipmitool can open as /dev/stdin; when the agent goes,
+ * cat ends, ipmitool reads end-of-file and exits, and so does the shell: no session outlives its agent. `stdbuf -oL`
+ * makes ipmitool flush stdout at each line, so a command's answer arrives without waiting for the next one. Only
+ * ipmitool holds the output pipes (cat's stderr and the waiting shell's go to /dev/null): they close, and the agent
+ * hears of it, the moment ipmitool exits.
+ */
+const PIPELINE = [
+  "exec 3<&0 4>&1 5>&2 1>/dev/null 2>/dev/null",
+  'cat <&3 3<&- 4>&- 5>&- | stdbuf -oL "$@" 1>&4 2>&5 3<&- 4>&- 5>&- &',
+  "exec 3<&- 4>&- 5>&-",
+  "wait",
+].join("\n");
+
+/** stdbuf or the shell could not start ipmitool (or stdbuf itself is missing). */
+const NOT_RUNNABLE = /stdbuf: failed to run command|stdbuf: not found/;
+
+type Answer = { ok: true; stdout: string; stderr: string } | { ok: false; failure: IpmiFailure; stdout: string; stderr: string };
+
+interface LiveSession {
+  child: ChildProcessWithoutNullStreams;
+  openedAtMs: number;
+  stdout: string;
+  stderr: string;
+  /** ipmitool is gone (its output pipes closed). */
+  exited: boolean;
+  inputEnded: boolean;
+  /** The command waiting for its markers. */
+  pending?: { mark: string; settle: (answer: Answer) => void };
+}
+
+/**
+ * Runs ipmitool commands through one long-lived ipmitool process (`ipmitool … exec /dev/stdin`) instead of one
+ * process per command. Over the LAN the RMCP+ session is opened once, not for every listing, and ipmitool keeps the
+ * SDR repository it read, so a sensor round asks the BMC only for the readings; in-band it spares a process start
+ * per listing. Commands run one at a time, each under the same hard time-out as a one-shot run. A failed or
+ * timed-out command ends the session (the next command opens a fresh one), as do age and idleness.
+ */
+export class IpmitoolSession implements IpmiCommandRunner {
+  private readonly clock: Clock;
+  private readonly binary: string;
+  private readonly maxAgeMs: number;
+  private readonly idleCloseMs: number;
+  private readonly nonce = randomBytes(4).toString("hex");
+  private seq = 0;
+  private live: LiveSession | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private idleTimer: TimerHandle | undefined;
+  private closed = false;
+  private sessionsOpened = 0;
+  /** Some command has come back with both markers. */
+  private answered = false;
+  private readonly exits = new Set<Promise<void>>();
+
+  constructor(private readonly opts: IpmitoolSessionOptions) {
+    this.clock = opts.clock ?? new SystemClock();
+    this.binary = opts.ipmitoolPath ?? "ipmitool";
+    this.maxAgeMs = opts.maxAgeMs ?? IPMITOOL_SESSION_DEFAULTS.maxAgeMs;
+    this.idleCloseMs = opts.idleCloseMs ?? IPMITOOL_SESSION_DEFAULTS.idleCloseMs;
+  }
+
+  /** ipmitool processes started so far (one per session). */
+  get opened(): number {
+    return this.sessionsOpened;
+  }
+
+  run(command: readonly string[]): Promise<IpmitoolOutcome> {
+    const next = this.queue.then(() => this.runNow(command));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Ends the session and waits (briefly) for its processes to exit; later runs fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue;
+    this.retire();
+    await Promise.all([...this.exits]);
+  }
+
+  private async runNow(command: readonly string[]): Promise<IpmitoolOutcome> {
+    const startMs = performance.now();
+    const done = (answer: Answer): IpmitoolOutcome => ({ ...answer, durationMs: performance.now() - startMs });
+    if (this.closed) return done({ ok: false, failure: { kind: "failed", exitCode: null, message: "ipmitool session closed" }, stdout: "", stderr: "" });
+    const mark = `cf${this.nonce}x${++this.seq}`;
+    const lines = sessionLines(command, mark);
+    if (!lines.ok) return done({ ok: false, failure: { kind: "failed", exitCode: null, message: lines.reason }, stdout: "", stderr: "" });
+
+    if (this.idleTimer) this.clock.clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.live && this.clock.nowMs() - this.live.openedAtMs >= this.maxAgeMs) this.retire();
+    const live = this.live ?? this.open();
+    const answer = await this.ask(live, lines.text, mark, command);
+    if (!answer.ok) this.retire();
+    else this.idleTimer = this.clock.setTimeout(() => this.retire(), this.idleCloseMs);
+    return done(answer);
+  }
+
+  private ask(live: LiveSession, text: string, mark: string, command: readonly string[]): Promise<Answer> {
+    return new Promise<Answer>((resolve) => {
+      const timer = this.clock.setTimeout(() => {
+        this.kill(live);
+        // A session that has never answered may be an ipmitool without exec/echo: say how to do without one.
+        const hint = this.answered ? "" : "; no session has answered yet: if this ipmitool cannot run one, set ipmi.sensorSession: per-command";
+        settle({ ok: false, failure: { kind: "timeout", message: `ipmitool ${command.join(" ")} killed after ${this.opts.timeoutMs} ms (session${hint})` }, stdout: live.stdout, stderr: live.stderr });
+      }, this.opts.timeoutMs);
+      const settle = (answer: Answer): void => {
+        if (live.pending?.mark !== mark) return;
+        live.pending = undefined;
+        this.clock.clearTimeout(timer);
+        resolve(answer);
+      };
+      live.pending = { mark, settle };
+      live.child.stdin.write(text);
+    });
+  }
+
+  private open(): LiveSession {
+    const args = ["-c", PIPELINE, "sh", this.binary, ...ipmitoolArgs(this.opts.target, ["exec", "/dev/stdin"])];
+    // Its own process group, so a time-out kills cat and ipmitool together.
+    const child = spawn(this.opts.shellPath ?? "/bin/sh", args, { env: ipmitoolEnv(this.opts.target), stdio: ["pipe", "pipe", "pipe"], detached: true });
+    const live: LiveSession = { child, openedAtMs: this.clock.nowMs(), stdout: "", stderr: "", exited: false, inputEnded: false };
+    this.sessionsOpened++;
+    this.live = live;
+    // The session is over when ipmitool's output pipes close (the shell and cat may linger a moment).
+    let openStreams = 2;
+    const streamClosed = (): void => {
+      if (--openStreams === 0) this.onExit(live);
+    };
+    child.stdout.on("close", streamClosed);
+    child.stderr.on("close", streamClosed);
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      live.stdout += chunk;
+      this.check(live);
+    });
+    child.stderr.on("data", (chunk: string) => {
+      live.stderr += chunk;
+      this.check(live);
+    });
+    // Writing to a session that just died: its close event reports why.
+    child.stdin.on("error", () => undefined);
+    const exited = new Promise<void>((resolve) => {
+      child.on("error", (err: NodeJS.ErrnoException) => {
+        live.exited = true;
+        live.pending?.settle({ ok: false, failure: { kind: "not-installed", message: `${this.opts.shellPath ?? "/bin/sh"}: ${err.message}` }, stdout: "", stderr: "" });
+        resolve();
+      });
+      child.on("close", () => {
+        this.onExit(live);
+        resolve();
+      });
+    });
+    this.exits.add(exited);
+    void exited.then(() => this.exits.delete(exited));
+    return live;
+  }
+
+  private check(live: LiveSession): void {
+    const pending = live.pending;
+    if (!pending) return;
+    const answer = takeAnswer(live.stdout, live.stderr, pending.mark);
+    if (answer) {
+      this.answered = true;
+      live.stdout = answer.restStdout;
+      live.stderr = answer.restStderr;
+      const failed = answer.stderr.trim() !== "" && answer.stdout.trim() === "";
+      pending.settle(failed ? { ok: false, failure: parseIpmitoolFailure(answer.stderr, null), stdout: answer.stdout, stderr: answer.stderr } : { ok: true, stdout: answer.stdout, stderr: answer.stderr });
+    } else if (live.stdout.length + live.stderr.length > MAX_BUFFERED_BYTES) {
+      this.kill(live);
+      pending.settle({ ok: false, failure: { kind: "failed", exitCode: null, message: `ipmitool session: more than ${MAX_BUFFERED_BYTES} bytes without an answer` }, stdout: "", stderr: "" });
+    }
+  }
+
+  private onExit(live: LiveSession): void {
+    if (live.exited) return;
+    live.exited = true;
+    if (this.live === live) this.live = undefined;
+    const { stdout, stderr } = live;
+    // The exit code is the shell's, not ipmitool's (the shell leaves at once): what went wrong is on stderr.
+    const failure: IpmiFailure = NOT_RUNNABLE.test(stderr)
+      ? { kind: "not-installed", message: `${this.binary}: ${firstLine(stderr)}` }
+      : stderr.trim() !== ""
+        ? parseIpmitoolFailure(stderr, null)
+        : { kind: "failed", exitCode: null, message: "ipmitool session ended before answering" };
+    live.pending?.settle({ ok: false, failure, stdout, stderr });
+    // cat still waits on its input: end it, and with it the shell.
+    this.endInput(live);
+  }
+
+  /** Closes the current session: end of input lets it exit; it is killed if it has not within a grace period. */
+  private retire(): void {
+    if (this.idleTimer) this.clock.clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const live = this.live;
+    if (!live) return;
+    this.live = undefined;
+    this.endInput(live);
+  }
+
+  /** End of input: cat, ipmitool and the shell exit in turn; killed if they have not within a grace period. */
+  private endInput(live: LiveSession): void {
+    if (live.inputEnded) return;
+    live.inputEnded = true;
+    live.child.stdin.end();
+    const timer = this.clock.setTimeout(() => this.kill(live), EXIT_GRACE_MS);
+    live.child.once("close", () => this.clock.clearTimeout(timer));
+  }
+
+  private kill(live: LiveSession): void {
+    if (this.live === live) this.live = undefined;
+    if (live.child.exitCode !== null || live.child.signalCode !== null || live.child.pid === undefined) return;
+    try {
+      process.kill(-live.child.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
