@@ -203,7 +203,7 @@ export class IpmitoolSession implements IpmiCommandRunner {
     live.exited = true;
     if (this.live === live) this.live = undefined;
     const { stdout, stderr } = live;
-    // The exit code is the shell's, not ipmitool's (the shell leaves at once): what went wrong is on stderr.
+    // No exit code tells ipmitool's story here (the shell's `wait` returns 0): what went wrong is on stderr.
     const failure: IpmiFailure = NOT_RUNNABLE.test(stderr)
       ? { kind: "not-installed", message: `${this.binary}: ${firstLine(stderr)}` }
       : stderr.trim() !== ""
@@ -229,6 +229,7 @@ export class IpmitoolSession implements IpmiCommandRunner {
     if (live.inputEnded) return;
     live.inputEnded = true;
     live.child.stdin.end();
+    if (live.child.exitCode !== null || live.child.signalCode !== null) return;
     const timer = this.clock.setTimeout(() => this.kill(live), EXIT_GRACE_MS);
     live.child.once("close", () => this.clock.clearTimeout(timer));
   }
