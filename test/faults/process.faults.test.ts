@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import { SqliteTelemetryStore } from "../../src/controller/store/index.js";
 import { decodeAck, decodeCommand, decodeHostState, decodeTelemetry, type Ack, type Command, type HostState, type Telemetry } from "../../src/protocol/index.js";
 import { runCli, waitFor, type CliProcess } from "../helpers/cli.js";
 import { freePort, startMosquitto, type MosquittoBroker } from "../helpers/mosquitto.js";
+import { ipmitoolProcessesFor } from "../helpers/processes.js";
 import { FaultRecorder } from "./fault-table.js";
 import { OverLimitMeter, staleCommandsApplied } from "./measures.js";
 import { recordAndAssert } from "./targets.js";
@@ -24,22 +25,6 @@ import { recordAndAssert } from "./targets.js";
  * simulated BMC's own clock.
  */
 const recorder = new FaultRecorder(import.meta.filename);
-
-/** Live ipmitool processes talking to the BMC on this port (from /proc, so nothing the agent says about itself). */
-function ipmitoolProcessesFor(port: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-    } catch {
-      continue; // exited meanwhile
-    }
-    if (argv[0]?.endsWith("ipmitool") && argv.includes("-p") && argv[argv.indexOf("-p") + 1] === String(port)) pids.push(Number(entry));
-  }
-  return pids;
-}
 let broker: MosquittoBroker;
 let dir: string;
 const processes: CliProcess[] = [];

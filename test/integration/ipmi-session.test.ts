@@ -3,6 +3,7 @@ import { SimulatedBmc } from "../../firmware-sim/bmc/index.js";
 import { SimHost, loadProfile } from "../../firmware-sim/index.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { IpmiSensorSource, IpmitoolRunner, IpmitoolSession, parseSdrTypeOutput, type IpmitoolSessionOptions, type IpmitoolTarget } from "../../src/hardware/ipmi/index.js";
+import { ipmitoolProcessesFor } from "../helpers/processes.js";
 import { startUdpRelay } from "../helpers/udp-relay.js";
 
 /**
@@ -105,6 +106,25 @@ describe("IpmitoolSession against the simulated BMC", () => {
     expect(back.ok).toBe(true);
     expect(values(back.stdout)).toHaveLength(4);
     expect(s.opened).toBe(2);
+  });
+
+  it("close() does not wait out a hung BMC: the command in flight fails at once and the processes are gone", async () => {
+    const { port } = await startBmc();
+    const relay = await startUdpRelay(port);
+    cleanups.push(() => relay.close());
+    const s = session({ target: { interface: "lanplus", host: "127.0.0.1", port: relay.port, username: "root", password: PASSWORD }, timeoutMs: 10_000 });
+    expect((await s.run(["sdr", "type", "fan"])).ok).toBe(true);
+    relay.setMode({ kind: "drop" });
+    const inFlight = s.run(["sdr", "type", "fan"]);
+    await sleep(200);
+    expect(ipmitoolProcessesFor(relay.port)).toHaveLength(1);
+    const startedMs = Date.now();
+    await s.close();
+    const outcome = await inFlight;
+    expect(Date.now() - startedMs).toBeLessThan(2_500);
+    expect(ipmitoolProcessesFor(relay.port)).toEqual([]);
+    expect(outcome).toMatchObject({ ok: false, failure: { kind: "failed", message: "ipmitool session ended before answering" } });
+    expect(await s.run(["sdr", "type", "fan"])).toMatchObject({ ok: false, failure: { message: "ipmitool session closed" } });
   });
 
   it("says why it cannot start: credentials rejected, ipmitool missing; an argument it cannot pass is refused before ipmitool sees it", async () => {

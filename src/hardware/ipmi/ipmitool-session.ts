@@ -95,11 +95,15 @@ export class IpmitoolSession implements IpmiCommandRunner {
     return next;
   }
 
-  /** Ends the session and waits (briefly) for its processes to exit; later runs fail. */
+  /**
+   * Ends the session and waits (at most a couple of seconds) for its processes to exit. A command in flight is not
+   * waited for: its session is killed and it fails, as do later runs, so stopping never waits out a hung BMC.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    await this.queue;
-    this.retire();
+    const live = this.live;
+    if (live?.pending) this.kill(live);
+    else this.retire();
     await Promise.all([...this.exits]);
   }
 
