@@ -4,7 +4,7 @@
  * figures for a baseline process (plain Node.js + mqtt.js publishing a same-sized message at 1 Hz) run alongside.
  * With a simulated BMC read through the real ipmitool in the agent's slow IPMI loop (--no-ipmi to leave it out).
  * "its processes' CPU" is what the processes the agent starts (ipmitool, its shell) use beside it.
- * Usage: npm run bench:agent [-- --seconds 60 --profile poweredge-r740-air --sensor-session per-command --node-flags="--max-semi-space-size=1"]
+ * Usage: npm run bench:agent [-- --seconds 60 --profile poweredge-r740-air --ipmi-session per-command --node-flags="--max-semi-space-size=1"]
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
@@ -28,12 +28,12 @@ const { values } = parseArgs({
     // Also read a simulated BMC through the real ipmitool in the agent's slow IPMI loop (needs ipmitool).
     ipmi: { type: "boolean", default: true },
     "no-ipmi": { type: "boolean", default: false },
-    // How the slow IPMI loop runs ipmitool: persistent (one long-lived process, the default) or per-command.
-    "sensor-session": { type: "string", default: "persistent" },
+    // How the agent runs ipmitool (ipmi.session): persistent (long-lived processes, the default) or per-command.
+    "ipmi-session": { type: "string", default: "persistent" },
   },
 });
-const sensorSession = values["sensor-session"];
-if (sensorSession !== "persistent" && sensorSession !== "per-command") throw new Error(`--sensor-session must be persistent or per-command; got ${sensorSession}`);
+const ipmiSession = values["ipmi-session"];
+if (ipmiSession !== "persistent" && ipmiSession !== "per-command") throw new Error(`--ipmi-session must be persistent or per-command; got ${ipmiSession}`);
 const withIpmi = values.ipmi && !values["no-ipmi"];
 const nodeFlags = values["node-flags"].split(" ").filter((f) => f !== "");
 const seconds = Number(values.seconds);
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     bmcStepper = setInterval(() => activeBmc.step(1, { cpuUtil: 0.5, diskMBps: 5, inletC: 25 }), 1000);
     const passwordFile = join(dir, "bmc-password");
     writeFileSync(passwordFile, "calvin\n", { mode: 0o600 });
-    ipmiBlock = { ipmi: { interface: "lanplus", host: "127.0.0.1", port, username: "root", passwordFile, sweepPeriodMs: 5000, timeoutMs: 5000, sensorSession } };
+    ipmiBlock = { ipmi: { interface: "lanplus", host: "127.0.0.1", port, username: "root", passwordFile, sweepPeriodMs: 5000, timeoutMs: 5000, session: ipmiSession } };
   }
   const configFile = join(dir, "agent.yaml");
   writeFileSync(configFile, stringify({ ...config, ...ipmiBlock }));
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     await waitForLine(agent, agentLines, (l) => l.includes("agent started"), 15_000);
     await waitForLine(baseline, baselineLines, (l) => l.includes("baseline connected"), 15_000);
     await new Promise((r) => setTimeout(r, 3000)); // warm-up: JIT, first reconnects
-    process.stdout.write(`agent benchmark: ${values.profile}, ${seconds} s at 1 Hz, node ${process.version} ${nodeFlags.join(" ") || "(default V8 flags)"}${withIpmi ? `, IPMI sensor session ${sensorSession}` : ", no IPMI"}\n`);
+    process.stdout.write(`agent benchmark: ${values.profile}, ${seconds} s at 1 Hz, node ${process.version} ${nodeFlags.join(" ") || "(default V8 flags)"}${withIpmi ? `, IPMI session ${ipmiSession}` : ", no IPMI"}\n`);
     const [agentUse, baselineUse] = await Promise.all([measureProcess(agent.pid!, seconds), measureProcess(baseline.pid!, seconds)]);
     await waitForLine(agent, agentLines, (l) => l.includes("control period stats"), 10_000);
     const stats = agentLines.filter((l) => l.includes("control period stats")).map((l) => JSON.parse(l) as StatsLine);

@@ -68,19 +68,21 @@ async function buildBindings(config: AgentConfig, clock: Clock, logger: Logger):
     const { IpmiFanActuator, IpmiSensorSource, IpmitoolRunner, IpmitoolSession, ipmitoolTargetFromConfig } = await import("../hardware/ipmi/index.js");
     const ipmi = config.ipmi;
     const runnerOptions = { target: ipmitoolTargetFromConfig(ipmi), timeoutMs: ipmi.timeoutMs, ipmitoolPath: ipmi.ipmitoolPath, clock };
-    const runner = new IpmitoolRunner(runnerOptions);
-    // The sensor loop's listings go through one long-lived ipmitool; fan commands stay one run each, so a write
-    // never queues behind a listing.
-    const session = ipmi.sensorSession === "persistent" ? new IpmitoolSession(runnerOptions) : undefined;
-    const source = new IpmiSensorSource({ runner: session ?? runner, clock, sweepPeriodMs: ipmi.sweepPeriodMs, logger: logger.child({ bus: "ipmi" }) });
+    // Persistent: one long-lived ipmitool for the sensor loop and another for the fans, so a write never queues
+    // behind a listing. Stopped after the agent has handed the fans back (CoolingAgent.stop restores first).
+    const persistent = ipmi.session === "persistent";
+    const sensorRunner = persistent ? new IpmitoolSession(runnerOptions) : new IpmitoolRunner(runnerOptions);
+    const source = new IpmiSensorSource({ runner: sensorRunner, clock, sweepPeriodMs: ipmi.sweepPeriodMs, logger: logger.child({ bus: "ipmi" }) });
     sources.push(source);
     starts.push(async () => void (await source.start()));
     stops.push(async () => {
       source.stop();
-      await session?.close();
+      if (sensorRunner instanceof IpmitoolSession) await sensorRunner.close();
     });
     if (config.fans.driver === "ipmi") {
-      ipmiFans = new IpmiFanActuator({ runner, clock, fanCount: config.fans.channels.length, reprobeMs: ipmi.reprobeMs, logger: logger.child({ bus: "ipmi" }) });
+      const fanRunner = persistent ? new IpmitoolSession(runnerOptions) : new IpmitoolRunner(runnerOptions);
+      if (fanRunner instanceof IpmitoolSession) stops.push(() => fanRunner.close());
+      ipmiFans = new IpmiFanActuator({ runner: fanRunner, clock, fanCount: config.fans.channels.length, reprobeMs: ipmi.reprobeMs, logger: logger.child({ bus: "ipmi" }) });
     }
   }
 

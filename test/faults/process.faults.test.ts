@@ -203,8 +203,8 @@ describe("process faults", () => {
     try {
       const agent = start(["agent", "--config", configFile, "--log-level", "warn"], { RUNTIME_DIRECTORY: "" });
       await waitFor("manual fan mode and telemetry", () => device.bmc.mode() === "manual" && observer.telemetry.length >= 8, 20_000);
-      // The sensor loop's long-lived ipmitool is running now; it must not outlive the agent.
-      expect(ipmitoolProcessesFor(port).length).toBeGreaterThanOrEqual(1);
+      // The long-lived ipmitools (sensor loop, fans) are running now; they must not outlive the agent.
+      expect(ipmitoolProcessesFor(port).length).toBe(2);
       const killedAt = Date.now();
       const killedAtBmcMs = bmcClock.nowMs();
       agent.child.kill("SIGKILL");

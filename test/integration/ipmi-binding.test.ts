@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { SimulatedBmc, type SimulatedBmcOptions } from "../../firmware-sim/bmc/index.js";
 import { SimHost, loadProfile } from "../../firmware-sim/index.js";
 import { ManualClock } from "../../src/core/clock.js";
-import { IpmiFanActuator, IpmiSensorSource, IpmitoolRunner, type IpmitoolTarget } from "../../src/hardware/ipmi/index.js";
+import { IpmiFanActuator, IpmiSensorSource, IpmitoolRunner, IpmitoolSession, type IpmiCommandRunner, type IpmitoolTarget } from "../../src/hardware/ipmi/index.js";
 
 /**
  * The IPMI binding as the agent will use it — IpmitoolRunner running the real ipmitool, IpmiSensorSource's slow
@@ -15,7 +15,9 @@ const LOAD = { cpuUtil: 0.7, diskMBps: 0, inletC: 25 };
 interface Rig {
   bmc: SimulatedBmc;
   clock: ManualClock;
-  runner: IpmitoolRunner;
+  runner: IpmiCommandRunner;
+  /** Resolves once no ipmitool holds a session at the BMC (a long-lived one is closed first). */
+  settled: () => Promise<void>;
   /** Advances the BMC's clock and its physics together, one second at a time. */
   run: (seconds: number) => void;
 }
@@ -25,7 +27,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function rig(opts: Partial<SimulatedBmcOptions> = {}, iface: "lanplus" | "lan" = "lanplus"): Promise<Rig> {
+/** How the binding runs ipmitool: one process per command, or the agent's default long-lived session. */
+type RunnerKind = "one-shot" | "session";
+
+async function rig(opts: Partial<SimulatedBmcOptions> = {}, iface: "lanplus" | "lan" = "lanplus", kind: RunnerKind = "one-shot"): Promise<Rig> {
   const clock = new ManualClock();
   const host = new SimHost({ hostId: "r740-binding", profile: loadProfile("poweredge-r740-air"), seed: 5 });
   const bmc = new SimulatedBmc({ host, clock, password: "s3cret-pw", ...opts });
@@ -34,11 +39,16 @@ async function rig(opts: Partial<SimulatedBmcOptions> = {}, iface: "lanplus" | "
   cleanups.push(() => bmc.stop());
   const target: IpmitoolTarget = { interface: iface, host: "127.0.0.1", port, username: "root", password: "s3cret-pw" };
   // The kill timer runs on real time: it guards a real process.
-  const runner = new IpmitoolRunner({ target, timeoutMs: 10_000 });
+  const runner = kind === "session" ? new IpmitoolSession({ target, timeoutMs: 10_000 }) : new IpmitoolRunner({ target, timeoutMs: 10_000 });
+  if (runner instanceof IpmitoolSession) cleanups.push(() => runner.close());
   return {
     bmc,
     clock,
     runner,
+    settled: async () => {
+      if (runner instanceof IpmitoolSession) await runner.close();
+      for (let i = 0; i < 250 && bmc.sessionCount() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    },
     run: (seconds) => {
       for (let i = 0; i < seconds; i++) {
         clock.advance(1_000);
@@ -125,9 +135,9 @@ describe("IpmiSensorSource against the simulated BMC", () => {
   });
 });
 
-describe("IpmiFanActuator against the simulated BMC", () => {
+describe.each(["one-shot", "session"] as const)("IpmiFanActuator against the simulated BMC, ipmitool %s", (kind) => {
   it("accepting firmware: tier full, the agent's % reaches the fans, restore hands back to automatic", async () => {
-    const { bmc, clock, runner, run } = await rig();
+    const { bmc, clock, runner, run, settled } = await rig({}, "lanplus", kind);
     const tiers: string[] = [];
     const fans = new IpmiFanActuator({ runner, clock, fanCount: 6, onTierChange: (t) => tiers.push(t) });
     await fans.takeControl();
@@ -141,11 +151,14 @@ describe("IpmiFanActuator against the simulated BMC", () => {
     await fans.restore();
     expect(bmc.mode()).toBe("auto");
     expect(bmc.lastModeChange()).toMatchObject({ reason: "auto-requested" });
+    // manual-on, the speed and the hand-back all through one ipmitool
+    if (runner instanceof IpmitoolSession) expect(runner.opened).toBe(1);
+    await settled();
     expect(bmc.sessionCount()).toBe(0);
   });
 
   it("re-asserts manual mode so the BMC's lease never lapses while the agent lives", async () => {
-    const { bmc, clock, runner, run } = await rig({ leaseS: 30 });
+    const { bmc, clock, runner, run } = await rig({ leaseS: 30 }, "lanplus", kind);
     const fans = new IpmiFanActuator({ runner, clock, fanCount: 6, reassertMs: 10_000 });
     await fans.takeControl();
     for (let s = 0; s < 120; s++) {
@@ -161,11 +174,14 @@ describe("IpmiFanActuator against the simulated BMC", () => {
   });
 
   it("refusing firmware (iDRAC9 ≥ 3.34): tier monitor from the 0xD4, no writes, no exception", async () => {
-    const { bmc, clock, runner, run } = await rig({ personality: "refuses-manual" });
+    const { bmc, clock, runner, run } = await rig({ personality: "refuses-manual" }, "lanplus", kind);
     const fans = new IpmiFanActuator({ runner, clock, fanCount: 6, reprobeMs: 600_000 });
     await fans.takeControl();
     expect(fans.tier).toBe("monitor");
     expect(fans.tierReason).toContain("0xD4");
+    // A refusal ends a long-lived session: its Close Session must be in before counting.
+    for (let i = 0; i < 250 && bmc.sessionCount() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(bmc.sessionCount()).toBe(0);
     const before = bmc.datagrams().received;
     for (let s = 0; s < 30; s++) {
       run(1);
@@ -178,7 +194,7 @@ describe("IpmiFanActuator against the simulated BMC", () => {
   });
 
   it("a firmware change is noticed at the next re-probe", async () => {
-    const { bmc, clock, runner } = await rig({ personality: "refuses-manual" });
+    const { bmc, clock, runner } = await rig({ personality: "refuses-manual" }, "lanplus", kind);
     const fans = new IpmiFanActuator({ runner, clock, fanCount: 6, reprobeMs: 600_000 });
     await fans.takeControl();
     expect(fans.tier).toBe("monitor");

@@ -60,7 +60,7 @@ describe("ipmitool command line", () => {
 
 describe("IpmiConfig", () => {
   it("defaults to in-band with a 10 s timeout and a 5 s sweep", () => {
-    expect(IpmiConfig.parse({})).toEqual({ interface: "open", port: 623, timeoutMs: 10_000, sweepPeriodMs: 5_000, reprobeMs: 600_000, ipmitoolPath: "ipmitool", sensorSession: "persistent" });
+    expect(IpmiConfig.parse({})).toEqual({ interface: "open", port: 623, timeoutMs: 10_000, sweepPeriodMs: 5_000, reprobeMs: 600_000, ipmitoolPath: "ipmitool", session: "persistent" });
   });
 
   it("lanplus needs host, username and passwordFile, and says which is missing", () => {

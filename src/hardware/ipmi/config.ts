@@ -10,7 +10,7 @@ export const IPMI_DEFAULTS = {
   /** Manual mode is re-asserted at least this often, well inside a BMC's manual-mode lease (30 s on ours). */
   reassertMs: 10_000,
   ipmitoolPath: "ipmitool",
-  sensorSession: "persistent",
+  session: "persistent",
 } as const;
 
 /**
@@ -34,10 +34,10 @@ export const IpmiConfig = z
     sweepPeriodMs: z.number().int().min(1_000).max(600_000).default(IPMI_DEFAULTS.sweepPeriodMs).describe("Period of the slow IPMI sensor loop (sdr type temperature + sdr type fan), separate from the fast control period."),
     reprobeMs: z.number().int().min(10_000).max(86_400_000).default(IPMI_DEFAULTS.reprobeMs).describe("How often a BMC that refused manual fan control is asked again."),
     ipmitoolPath: z.string().min(1).default(IPMI_DEFAULTS.ipmitoolPath).describe("The ipmitool binary (a name on PATH or a path)."),
-    sensorSession: z
+    session: z
       .enum(["persistent", "per-command"])
-      .default(IPMI_DEFAULTS.sensorSession)
-      .describe("persistent: the sensor loop reads through one long-lived ipmitool process (over the LAN one RMCP+ session), renewed every minute and after any failure; per-command: one ipmitool run per listing. Fan commands always run one ipmitool each."),
+      .default(IPMI_DEFAULTS.session)
+      .describe("persistent: the sensor loop and the fan commands each go through one long-lived ipmitool process (over the LAN one RMCP+ session each), renewed every minute and after any failure; per-command: one ipmitool run per command."),
   })
   .strict()
   .superRefine((cfg, ctx) => {

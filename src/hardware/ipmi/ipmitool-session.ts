@@ -130,7 +130,7 @@ export class IpmitoolSession implements IpmiCommandRunner {
       const timer = this.clock.setTimeout(() => {
         this.kill(live);
         // A session that has never answered may be an ipmitool without exec/echo: say how to do without one.
-        const hint = this.answered ? "" : "; no session has answered yet: if this ipmitool cannot run one, set ipmi.sensorSession: per-command";
+        const hint = this.answered ? "" : "; no session has answered yet: if this ipmitool cannot run one, set ipmi.session: per-command";
         settle({ ok: false, failure: { kind: "timeout", message: `ipmitool ${command.join(" ")} killed after ${this.opts.timeoutMs} ms (session${hint})` }, stdout: live.stdout, stderr: live.stderr });
       }, this.opts.timeoutMs);
       const settle = (answer: Answer): void => {
