@@ -71,7 +71,8 @@ async function buildBindings(config: AgentConfig, clock: Clock, logger: Logger):
     // Persistent: one long-lived ipmitool for the sensor loop and another for the fans, so a write never queues
     // behind a listing. Stopped after the agent has handed the fans back (CoolingAgent.stop restores first).
     const persistent = ipmi.session === "persistent";
-    const sensorRunner = persistent ? new IpmitoolSession(runnerOptions) : new IpmitoolRunner(runnerOptions);
+    const sessionOptions = { ...runnerOptions, logger: logger.child({ bus: "ipmi" }) };
+    const sensorRunner = persistent ? new IpmitoolSession(sessionOptions) : new IpmitoolRunner(runnerOptions);
     const source = new IpmiSensorSource({ runner: sensorRunner, clock, sweepPeriodMs: ipmi.sweepPeriodMs, logger: logger.child({ bus: "ipmi" }) });
     sources.push(source);
     starts.push(async () => void (await source.start()));
@@ -80,7 +81,7 @@ async function buildBindings(config: AgentConfig, clock: Clock, logger: Logger):
       if (sensorRunner instanceof IpmitoolSession) await sensorRunner.close();
     });
     if (config.fans.driver === "ipmi") {
-      const fanRunner = persistent ? new IpmitoolSession(runnerOptions) : new IpmitoolRunner(runnerOptions);
+      const fanRunner = persistent ? new IpmitoolSession(sessionOptions) : new IpmitoolRunner(runnerOptions);
       if (fanRunner instanceof IpmitoolSession) stops.push(() => fanRunner.close());
       ipmiFans = new IpmiFanActuator({ runner: fanRunner, clock, fanCount: config.fans.channels.length, reprobeMs: ipmi.reprobeMs, logger: logger.child({ bus: "ipmi" }) });
     }

@@ -1,7 +1,12 @@
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SimulatedBmc } from "../../firmware-sim/bmc/index.js";
 import { SimHost, loadProfile } from "../../firmware-sim/index.js";
 import { ManualClock } from "../../src/core/clock.js";
+import type { Logger } from "../../src/core/logger.js";
 import { IpmiSensorSource, IpmitoolRunner, IpmitoolSession, parseSdrTypeOutput, type IpmitoolSessionOptions, type IpmitoolTarget } from "../../src/hardware/ipmi/index.js";
 import { ipmitoolProcessesFor } from "../helpers/processes.js";
 import { startUdpRelay } from "../helpers/udp-relay.js";
@@ -140,6 +145,32 @@ describe("IpmitoolSession against the simulated BMC", () => {
     const injected = await s.run(["sdr", "type", "fan\nraw", "0x30", "0x30", "0x01", "0x01"]);
     expect(injected).toMatchObject({ ok: false, failure: { kind: "failed", message: expect.stringContaining("cannot go through a session") as unknown } });
     expect(s.opened).toBe(0);
+  });
+
+  it("an ipmitool that will not read commands from a pipe (--enable-file-security builds): every command runs one-shot instead, and says so once", async () => {
+    const { target } = await startBmc();
+    // What Fedora's and RHEL's ipmitool answers to `exec /dev/stdin` (lib/helper.c, ENABLE_FILE_SECURITY: only a
+    // regular file will do); everything else goes to the real ipmitool.
+    const dir = mkdtempSync(join(tmpdir(), "coolfleet-ipmitool-fs-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const real = execFileSync("sh", ["-c", "command -v ipmitool"], { encoding: "utf8" }).trim();
+    const strict = join(dir, "ipmitool");
+    writeFileSync(strict, `#!/bin/sh\nfor a in "$@"; do [ "$a" = /dev/stdin ] && { echo "File /dev/stdin has invalid mode: 8592" >&2; exit 1; }; done\nexec ${real} "$@"\n`);
+    chmodSync(strict, 0o755);
+    const warnings: string[] = [];
+    const logger = { warn: (_obj: unknown, msg: string) => warnings.push(msg) } as unknown as Logger;
+
+    const s = session({ target, timeoutMs: 10_000, ipmitoolPath: strict, logger });
+    const expected = values((await new IpmitoolRunner({ target, timeoutMs: 10_000 }).run(["sdr", "type", "fan"])).stdout);
+    for (let i = 0; i < 3; i++) {
+      const outcome = await s.run(["sdr", "type", "fan"]);
+      expect(outcome.ok).toBe(true);
+      expect(values(outcome.stdout)).toEqual(expected);
+    }
+    expect(await s.run(["raw", "0x30", "0x99"])).toMatchObject({ ok: false, failure: { kind: "completion-code", code: 0xc1 } });
+    expect(s.fellBack).toBe(true);
+    expect(s.opened).toBe(1); // the one attempt
+    expect(warnings).toEqual([expect.stringContaining("running one ipmitool per command")]);
   });
 
   it("closes an idle session, and renews one past its age", async () => {

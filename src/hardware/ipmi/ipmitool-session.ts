@@ -3,7 +3,8 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { SystemClock, type Clock, type TimerHandle } from "../../core/clock.js";
 import { firstLine, parseIpmitoolFailure, type IpmiFailure } from "./ipmitool-failure.js";
-import type { IpmiCommandRunner, IpmitoolOutcome, IpmitoolRunnerOptions } from "./ipmitool-runner.js";
+import type { Logger } from "../../core/logger.js";
+import { IpmitoolRunner, type IpmiCommandRunner, type IpmitoolOutcome, type IpmitoolRunnerOptions } from "./ipmitool-runner.js";
 import { ipmitoolArgs, ipmitoolEnv } from "./ipmitool-target.js";
 import { sessionLines, takeAnswer } from "./session-stream.js";
 
@@ -14,6 +15,8 @@ export interface IpmitoolSessionOptions extends IpmitoolRunnerOptions {
   idleCloseMs?: number;
   /** The POSIX shell that starts the pipeline (default /bin/sh). */
   shellPath?: string;
+  /** Told once if this ipmitool cannot run a session and every command goes to a one-shot run instead. */
+  logger?: Logger;
 }
 
 export const IPMITOOL_SESSION_DEFAULTS = { maxAgeMs: 60_000, idleCloseMs: 20_000 } as const;
@@ -36,6 +39,12 @@ const PIPELINE = [
   "exec 3<&- 4>&- 5>&-",
   "wait",
 ].join("\n");
+
+/**
+ * ipmitool refused to read commands from /dev/stdin. Builds configured with --enable-file-security (Fedora's and
+ * RHEL's packages) accept only a regular file there ("File /dev/stdin has invalid mode"), never a pipe.
+ */
+const NO_SESSION_INPUT = /\/dev\/stdin/;
 
 /** stdbuf or the shell could not start ipmitool (or stdbuf itself is missing). */
 const NOT_RUNNABLE = /stdbuf: failed to run command|stdbuf: not found/;
@@ -75,6 +84,8 @@ export class IpmitoolSession implements IpmiCommandRunner {
   private sessionsOpened = 0;
   /** Some command has come back with both markers. */
   private answered = false;
+  /** Set once this ipmitool has refused to run a session: every command is a one-shot run from then on. */
+  private oneShot: IpmitoolRunner | undefined;
   private readonly exits = new Set<Promise<void>>();
 
   constructor(private readonly opts: IpmitoolSessionOptions) {
@@ -87,6 +98,11 @@ export class IpmitoolSession implements IpmiCommandRunner {
   /** ipmitool processes started so far (one per session). */
   get opened(): number {
     return this.sessionsOpened;
+  }
+
+  /** True once this ipmitool refused to run a session and commands go one ipmitool run each. */
+  get fellBack(): boolean {
+    return this.oneShot !== undefined;
   }
 
   run(command: readonly string[]): Promise<IpmitoolOutcome> {
@@ -111,6 +127,7 @@ export class IpmitoolSession implements IpmiCommandRunner {
     const startMs = performance.now();
     const done = (answer: Answer): IpmitoolOutcome => ({ ...answer, durationMs: performance.now() - startMs });
     if (this.closed) return done({ ok: false, failure: { kind: "failed", exitCode: null, message: "ipmitool session closed" }, stdout: "", stderr: "" });
+    if (this.oneShot) return this.oneShot.run(command);
     const mark = `cf${this.nonce}x${++this.seq}`;
     const lines = sessionLines(command, mark);
     if (!lines.ok) return done({ ok: false, failure: { kind: "failed", exitCode: null, message: lines.reason }, stdout: "", stderr: "" });
@@ -120,6 +137,12 @@ export class IpmitoolSession implements IpmiCommandRunner {
     if (this.live && this.clock.nowMs() - this.live.openedAtMs >= this.maxAgeMs) this.retire();
     const live = this.live ?? this.open();
     const answer = await this.ask(live, lines.text, mark, command);
+    if (!answer.ok && !this.answered && NO_SESSION_INPUT.test(answer.stderr)) {
+      // This build will not read commands from a pipe: run this command and every later one as one-shot runs.
+      this.oneShot = new IpmitoolRunner(this.opts);
+      this.opts.logger?.warn({ ipmitool: this.binary, said: firstLine(answer.stderr) }, "ipmitool cannot run a session here (built with --enable-file-security?); running one ipmitool per command");
+      return this.oneShot.run(command);
+    }
     if (!answer.ok) this.retire();
     else this.idleTimer = this.clock.setTimeout(() => this.retire(), this.idleCloseMs);
     return done(answer);
