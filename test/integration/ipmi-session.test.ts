@@ -183,10 +183,10 @@ describe("IpmitoolSession against the simulated BMC", () => {
     expect(idle.opened).toBe(2);
     await idle.close();
 
-    const aging = session({ target, timeoutMs: 10_000, maxAgeMs: 300 });
+    const aging = session({ target, timeoutMs: 10_000, maxAgeMs: 1_500 });
     for (let i = 0; i < 3; i++) expect((await aging.run(["sdr", "type", "fan"])).ok).toBe(true);
     expect(aging.opened).toBe(1);
-    await sleep(350);
+    await sleep(1_600);
     expect((await aging.run(["sdr", "type", "fan"])).ok).toBe(true);
     expect(aging.opened).toBe(2);
     await aging.close();
