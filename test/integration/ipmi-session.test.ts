@@ -1,7 +1,8 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { SimulatedBmc } from "../../firmware-sim/bmc/index.js";
 import { SimHost, loadProfile } from "../../firmware-sim/index.js";
@@ -147,30 +148,84 @@ describe("IpmitoolSession against the simulated BMC", () => {
     expect(s.opened).toBe(0);
   });
 
-  it("an ipmitool that will not read commands from a pipe (--enable-file-security builds): every command runs one-shot instead, and says so once", async () => {
-    const { target } = await startBmc();
-    // What Fedora's and RHEL's ipmitool answers to `exec /dev/stdin` (lib/helper.c, ENABLE_FILE_SECURITY: only a
-    // regular file will do); everything else goes to the real ipmitool.
-    const dir = mkdtempSync(join(tmpdir(), "coolfleet-ipmitool-fs-"));
+  /**
+   * A wrapper in front of the real ipmitool that answers as other builds do: Fedora's and RHEL's (configured with
+   * --enable-file-security) refuse `exec /dev/stdin` (lib/helper.c: only a regular file will do); a build without
+   * readline has no shell. Everything else goes to the real ipmitool.
+   */
+  function ipmitoolBuild(refuse: { exec?: boolean; shell?: boolean }): string {
+    const dir = mkdtempSync(join(tmpdir(), "coolfleet-ipmitool-build-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const real = execFileSync("sh", ["-c", "command -v ipmitool"], { encoding: "utf8" }).trim();
-    const strict = join(dir, "ipmitool");
-    writeFileSync(strict, `#!/bin/sh\nfor a in "$@"; do [ "$a" = /dev/stdin ] && { echo "File /dev/stdin has invalid mode: 8592" >&2; exit 1; }; done\nexec ${real} "$@"\n`);
-    chmodSync(strict, 0o755);
-    const warnings: string[] = [];
-    const logger = { warn: (_obj: unknown, msg: string) => warnings.push(msg) } as unknown as Logger;
+    const file = join(dir, "ipmitool");
+    const checks = [
+      refuse.exec ? 'for a in "$@"; do [ "$a" = /dev/stdin ] && { echo "File /dev/stdin has invalid mode: 8592" >&2; exit 1; }; done' : "",
+      refuse.shell ? 'for a in "$@"; do [ "$a" = shell ] && { echo "Compiled without readline, shell is disabled" >&2; exit 1; }; done' : "",
+    ];
+    writeFileSync(file, `#!/bin/sh\n${checks.join("\n")}\nexec ${real} "$@"\n`);
+    chmodSync(file, 0o755);
+    return file;
+  }
 
-    const s = session({ target, timeoutMs: 10_000, ipmitoolPath: strict, logger });
+  it("an ipmitool whose exec will not read a pipe (--enable-file-security): the same answers through ipmitool shell, one BMC session, closed on exit", async () => {
+    const { bmc, target } = await startBmc();
+    const s = session({ target, timeoutMs: 10_000, ipmitoolPath: ipmitoolBuild({ exec: true }) });
+    const oneShot = new IpmitoolRunner({ target, timeoutMs: 10_000 });
+    const expected = { temperature: values((await oneShot.run(["sdr", "type", "temperature"])).stdout), fan: values((await oneShot.run(["sdr", "type", "fan"])).stdout) };
+    for (let round = 0; round < 3; round++) {
+      for (const kind of ["temperature", "fan"] as const) {
+        const outcome = await s.run(["sdr", "type", kind]);
+        expect(outcome.ok).toBe(true);
+        expect(values(outcome.stdout)).toEqual(expected[kind]);
+        expect(parseSdrTypeOutput(outcome.stdout).garbageLines).toBe(0); // prompts and echoed lines taken out
+      }
+    }
+    expect(await s.run(["raw", "0x06", "0x01"])).toMatchObject({ ok: true, stdout: expect.stringMatching(/^ 20 01 /) as unknown });
+    expect(s.feeding).toBe("shell");
+    expect(s.opened).toBe(2); // the refused exec, then one shell for every command
+    expect(bmc.sessionCount()).toBe(1);
+    expect(await s.run(["raw", "0x30", "0x99"])).toMatchObject({ ok: false, failure: { kind: "completion-code", code: 0xc1 } });
+    await until("the refused command's shell to close its BMC session", () => bmc.sessionCount() === 0);
+    expect((await s.run(["sdr", "type", "fan"])).ok).toBe(true);
+    expect(s.opened).toBe(3);
+    await s.close();
+    await until("the shell to close its BMC session on exit", () => bmc.sessionCount() === 0);
+  });
+
+  it("an ipmitool with neither (exec refuses a pipe, no shell): every command runs one-shot, and it says so once", async () => {
+    const { target } = await startBmc();
+    const warnings: string[] = [];
+    const logger = { info: () => undefined, warn: (_obj: unknown, msg: string) => warnings.push(msg) } as unknown as Logger;
+    const s = session({ target, timeoutMs: 10_000, ipmitoolPath: ipmitoolBuild({ exec: true, shell: true }), logger });
     const expected = values((await new IpmitoolRunner({ target, timeoutMs: 10_000 }).run(["sdr", "type", "fan"])).stdout);
     for (let i = 0; i < 3; i++) {
       const outcome = await s.run(["sdr", "type", "fan"]);
       expect(outcome.ok).toBe(true);
       expect(values(outcome.stdout)).toEqual(expected);
+      expect(outcome.durationMs).toBeLessThan(5_000); // each refusal is heard when that ipmitool exits, not at the time-out
     }
     expect(await s.run(["raw", "0x30", "0x99"])).toMatchObject({ ok: false, failure: { kind: "completion-code", code: 0xc1 } });
-    expect(s.fellBack).toBe(true);
-    expect(s.opened).toBe(1); // the one attempt
+    expect(s.feeding).toBe("one-shot");
+    expect(s.opened).toBe(2); // the two attempts
     expect(warnings).toEqual([expect.stringContaining("running one ipmitool per command")]);
+  });
+
+  it("a shell session does not outlive its process: SIGKILL leaves no ipmitool behind", async () => {
+    const { port, target } = await startBmc();
+    const build = ipmitoolBuild({ exec: true });
+    const moduleUrl = pathToFileURL(join(import.meta.dirname, "../../dist/src/hardware/ipmi/index.js")).href;
+    const script = `const { IpmitoolSession } = await import(${JSON.stringify(moduleUrl)});
+const s = new IpmitoolSession({ target: ${JSON.stringify(target)}, timeoutMs: 10000, ipmitoolPath: ${JSON.stringify(build)} });
+const o = await s.run(["sdr", "type", "fan"]);
+console.log(o.ok && s.feeding === "shell" ? "ready" : "failed " + JSON.stringify(o));
+setInterval(() => undefined, 1000);`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    cleanups.push(() => void child.kill("SIGKILL"));
+    const said = await new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString().trim())));
+    expect(said).toBe("ready");
+    expect(ipmitoolProcessesFor(port)).toHaveLength(1);
+    child.kill("SIGKILL");
+    await until("the orphaned shell session to end", () => ipmitoolProcessesFor(port).length === 0);
   });
 
   it("closes an idle session, and renews one past its age", async () => {

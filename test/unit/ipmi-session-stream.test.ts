@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sessionLines, takeAnswer } from "../../src/hardware/ipmi/session-stream.js";
+import { sessionLines, takeAnswer, withoutPrompts } from "../../src/hardware/ipmi/session-stream.js";
 
 describe("the ipmitool session's wire format", () => {
   it("follows a command with its stderr marker, then its stdout marker", () => {
@@ -37,5 +37,11 @@ describe("the ipmitool session's wire format", () => {
     expect(takeAnswer("xm1 \nm1 \n", "File /dev/null/m1 does not exist\n", "m1")).toMatchObject({ stdout: "xm1 \n" });
     // Another ipmitool's wording of the same failure still marks stderr.
     expect(takeAnswer("m1 \n", "Unable to open file /dev/null/m1\n", "m1")).toMatchObject({ stdout: "", stderr: "" });
+  });
+
+  it("takes a shell session's prompts and echoed lines out of its answer, and nothing else", () => {
+    const answer = "ipmitool> sdr type fan\nFan1 RPM         | 30h | ok  |  7.1 | 8040 RPM\nipmitool> exec /dev/null/m1\nipmitool> echo m1\n";
+    expect(withoutPrompts(answer)).toBe("Fan1 RPM         | 30h | ok  |  7.1 | 8040 RPM\n");
+    expect(withoutPrompts(" 20 01 03\n")).toBe(" 20 01 03\n");
   });
 });

@@ -6,7 +6,7 @@ import { firstLine, parseIpmitoolFailure, type IpmiFailure } from "./ipmitool-fa
 import type { Logger } from "../../core/logger.js";
 import { IpmitoolRunner, type IpmiCommandRunner, type IpmitoolOutcome, type IpmitoolRunnerOptions } from "./ipmitool-runner.js";
 import { ipmitoolArgs, ipmitoolEnv } from "./ipmitool-target.js";
-import { sessionLines, takeAnswer } from "./session-stream.js";
+import { sessionLines, takeAnswer, withoutPrompts } from "./session-stream.js";
 
 export interface IpmitoolSessionOptions extends IpmitoolRunnerOptions {
   /** A session this old is closed before the next command and a new one opened (default 60 s): new sensors show up. */
@@ -33,7 +33,7 @@ const EXIT_GRACE_MS = 2_000;
  * ipmitool holds the output pipes (cat's stderr and the waiting shell's go to /dev/null): they close, and the agent
  * hears of it, the moment ipmitool exits.
  */
-const PIPELINE = [
+const EXEC_PIPELINE = [
   "exec 3<&0 4>&1 5>&2 1>/dev/null 2>/dev/null",
   'cat <&3 3<&- 4>&- 5>&- | stdbuf -oL "$@" 1>&4 2>&5 3<&- 4>&- 5>&- &',
   "exec 3<&- 4>&- 5>&-",
@@ -41,10 +41,30 @@ const PIPELINE = [
 ].join("\n");
 
 /**
+ * For ipmitool builds whose `exec` refuses a pipe: `ipmitool shell` reads through readline, which echoes each line
+ * after a prompt and flushes at every prompt. At end of input the shell does not exit but loops, sending to the
+ * BMC, so a second after cat's input ends the whole group is killed. `exit`, sent before the end of input, makes
+ * the shell close its BMC session and leave within that second.
+ */
+const SHELL_PIPELINE = [
+  "exec 3<&0 4>&1 5>&2 1>/dev/null 2>/dev/null",
+  // A subshell that rearranges its own descriptors with exec: redirections on a { } group would make the shell
+  // keep copies of the output pipes for the group's lifetime, and the agent would not hear ipmitool exit.
+  '(exec <&3 3<&- 4>&- 5>&-; cat; sleep 1; kill -KILL 0) | "$@" 1>&4 2>&5 3<&- 4>&- 5>&- &',
+  "exec 3<&- 4>&- 5>&-",
+  "wait",
+].join("\n");
+
+/** How a session feeds ipmitool: `exec /dev/stdin` (no echo; exits at end of input) or `shell` (readline). */
+type SessionMode = "exec" | "shell";
+
+/**
  * ipmitool refused to read commands from /dev/stdin. Builds configured with --enable-file-security (Fedora's and
  * RHEL's packages) accept only a regular file there ("File /dev/stdin has invalid mode"), never a pipe.
  */
-const NO_SESSION_INPUT = /\/dev\/stdin/;
+const NO_EXEC_INPUT = /\/dev\/stdin/;
+/** A build without readline has no shell. */
+const NO_SHELL = /shell is disabled|Invalid command: shell/;
 
 /** stdbuf or the shell could not start ipmitool (or stdbuf itself is missing). */
 const NOT_RUNNABLE = /stdbuf: failed to run command|stdbuf: not found/;
@@ -53,6 +73,7 @@ type Answer = { ok: true; stdout: string; stderr: string } | { ok: false; failur
 
 interface LiveSession {
   child: ChildProcessWithoutNullStreams;
+  mode: SessionMode;
   openedAtMs: number;
   stdout: string;
   stderr: string;
@@ -84,7 +105,9 @@ export class IpmitoolSession implements IpmiCommandRunner {
   private sessionsOpened = 0;
   /** Some command has come back with both markers. */
   private answered = false;
-  /** Set once this ipmitool has refused to run a session: every command is a one-shot run from then on. */
+  /** `exec` until this ipmitool refuses to read commands from a pipe, then `shell`. */
+  private mode: SessionMode = "exec";
+  /** Set once this ipmitool can run no session at all: every command is a one-shot run from then on. */
   private oneShot: IpmitoolRunner | undefined;
   private readonly exits = new Set<Promise<void>>();
 
@@ -100,9 +123,9 @@ export class IpmitoolSession implements IpmiCommandRunner {
     return this.sessionsOpened;
   }
 
-  /** True once this ipmitool refused to run a session and commands go one ipmitool run each. */
-  get fellBack(): boolean {
-    return this.oneShot !== undefined;
+  /** How commands go now: through an `exec` session, a `shell` session, or one ipmitool run each. */
+  get feeding(): SessionMode | "one-shot" {
+    return this.oneShot ? "one-shot" : this.mode;
   }
 
   run(command: readonly string[]): Promise<IpmitoolOutcome> {
@@ -137,10 +160,16 @@ export class IpmitoolSession implements IpmiCommandRunner {
     if (this.live && this.clock.nowMs() - this.live.openedAtMs >= this.maxAgeMs) this.retire();
     const live = this.live ?? this.open();
     const answer = await this.ask(live, lines.text, mark, command);
-    if (!answer.ok && !this.answered && NO_SESSION_INPUT.test(answer.stderr)) {
-      // This build will not read commands from a pipe: run this command and every later one as one-shot runs.
+    if (!answer.ok && !this.answered && this.mode === "exec" && NO_EXEC_INPUT.test(answer.stderr)) {
+      // This build's exec will not read a pipe: its readline shell will.
+      this.mode = "shell";
+      this.opts.logger?.info({ ipmitool: this.binary, said: firstLine(answer.stderr) }, "ipmitool exec will not read a pipe (built with --enable-file-security?); using ipmitool shell");
+      return this.runNow(command);
+    }
+    if (!answer.ok && !this.answered && this.mode === "shell" && NO_SHELL.test(answer.stderr)) {
+      // Neither: run this command and every later one as one-shot runs.
       this.oneShot = new IpmitoolRunner(this.opts);
-      this.opts.logger?.warn({ ipmitool: this.binary, said: firstLine(answer.stderr) }, "ipmitool cannot run a session here (built with --enable-file-security?); running one ipmitool per command");
+      this.opts.logger?.warn({ ipmitool: this.binary, said: firstLine(answer.stderr) }, "ipmitool can run no session here (exec will not read a pipe, no shell); running one ipmitool per command");
       return this.oneShot.run(command);
     }
     if (!answer.ok) this.retire();
@@ -168,10 +197,13 @@ export class IpmitoolSession implements IpmiCommandRunner {
   }
 
   private open(): LiveSession {
-    const args = ["-c", PIPELINE, "sh", this.binary, ...ipmitoolArgs(this.opts.target, ["exec", "/dev/stdin"])];
+    const shell = this.mode === "shell";
+    const args = shell
+      ? ["-c", SHELL_PIPELINE, "sh", this.binary, ...ipmitoolArgs(this.opts.target, ["shell"])]
+      : ["-c", EXEC_PIPELINE, "sh", this.binary, ...ipmitoolArgs(this.opts.target, ["exec", "/dev/stdin"])];
     // Its own process group, so a time-out kills cat and ipmitool together.
     const child = spawn(this.opts.shellPath ?? "/bin/sh", args, { env: ipmitoolEnv(this.opts.target), stdio: ["pipe", "pipe", "pipe"], detached: true });
-    const live: LiveSession = { child, openedAtMs: this.clock.nowMs(), stdout: "", stderr: "", exited: false, inputEnded: false };
+    const live: LiveSession = { child, mode: this.mode, openedAtMs: this.clock.nowMs(), stdout: "", stderr: "", exited: false, inputEnded: false };
     this.sessionsOpened++;
     this.live = live;
     // The session is over when ipmitool's output pipes close (the shell and cat may linger a moment).
@@ -217,8 +249,9 @@ export class IpmitoolSession implements IpmiCommandRunner {
       this.answered = true;
       live.stdout = answer.restStdout;
       live.stderr = answer.restStderr;
-      const failed = answer.stderr.trim() !== "" && answer.stdout.trim() === "";
-      pending.settle(failed ? { ok: false, failure: parseIpmitoolFailure(answer.stderr, null), stdout: answer.stdout, stderr: answer.stderr } : { ok: true, stdout: answer.stdout, stderr: answer.stderr });
+      const stdout = live.mode === "shell" ? withoutPrompts(answer.stdout) : answer.stdout;
+      const failed = answer.stderr.trim() !== "" && stdout.trim() === "";
+      pending.settle(failed ? { ok: false, failure: parseIpmitoolFailure(answer.stderr, null), stdout, stderr: answer.stderr } : { ok: true, stdout, stderr: answer.stderr });
     } else if (live.stdout.length + live.stderr.length > MAX_BUFFERED_BYTES) {
       this.kill(live);
       pending.settle({ ok: false, failure: { kind: "failed", exitCode: null, message: `ipmitool session: more than ${MAX_BUFFERED_BYTES} bytes without an answer` }, stdout: "", stderr: "" });
@@ -255,7 +288,8 @@ export class IpmitoolSession implements IpmiCommandRunner {
   private endInput(live: LiveSession): void {
     if (live.inputEnded) return;
     live.inputEnded = true;
-    live.child.stdin.end();
+    // The shell closes its BMC session on `exit`; at end of input alone it would be killed with the session open.
+    live.child.stdin.end(live.mode === "shell" && !live.exited ? "exit\n" : undefined);
     if (live.child.exitCode !== null || live.child.signalCode !== null) return;
     const timer = this.clock.setTimeout(() => this.kill(live), EXIT_GRACE_MS);
     live.child.once("close", () => this.clock.clearTimeout(timer));

@@ -50,3 +50,14 @@ function findMarkerLine(text: string, matches: (line: string) => boolean): { sta
     start = newline + 1;
   }
 }
+
+/** What `ipmitool shell` prints before each line it reads; readline echoes the line after it. */
+const SHELL_PROMPT = "ipmitool> ";
+
+/** A shell session's answer without its prompt lines (the prompt and the echoed command, or a bare prompt). */
+export function withoutPrompts(stdout: string): string {
+  return stdout
+    .split("\n")
+    .filter((line) => !line.startsWith(SHELL_PROMPT))
+    .join("\n");
+}
