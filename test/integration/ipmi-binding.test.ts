@@ -1,7 +1,9 @@
+import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { SimulatedBmc, type SimulatedBmcOptions } from "../../firmware-sim/bmc/index.js";
 import { SimHost, loadProfile } from "../../firmware-sim/index.js";
 import { ManualClock } from "../../src/core/clock.js";
+import { ipmitoolBuild } from "../helpers/ipmitool-builds.js";
 import { IpmiFanActuator, IpmiSensorSource, IpmitoolRunner, IpmitoolSession, type IpmiCommandRunner, type IpmitoolTarget } from "../../src/hardware/ipmi/index.js";
 
 /**
@@ -27,8 +29,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** How the binding runs ipmitool: one process per command, or the agent's default long-lived session. */
-type RunnerKind = "one-shot" | "session";
+/**
+ * How the binding runs ipmitool: one process per command, the agent's default long-lived session, or that session
+ * on an ipmitool whose exec refuses a pipe (EL's builds), which it runs through `ipmitool shell`.
+ */
+type RunnerKind = "one-shot" | "session" | "shell session";
 
 async function rig(opts: Partial<SimulatedBmcOptions> = {}, iface: "lanplus" | "lan" = "lanplus", kind: RunnerKind = "one-shot"): Promise<Rig> {
   const clock = new ManualClock();
@@ -39,7 +44,13 @@ async function rig(opts: Partial<SimulatedBmcOptions> = {}, iface: "lanplus" | "
   cleanups.push(() => bmc.stop());
   const target: IpmitoolTarget = { interface: iface, host: "127.0.0.1", port, username: "root", password: "s3cret-pw" };
   // The kill timer runs on real time: it guards a real process.
-  const runner = kind === "session" ? new IpmitoolSession({ target, timeoutMs: 10_000 }) : new IpmitoolRunner({ target, timeoutMs: 10_000 });
+  let ipmitoolPath: string | undefined;
+  if (kind === "shell session") {
+    const build = ipmitoolBuild({ exec: true });
+    cleanups.push(() => rmSync(build.dir, { recursive: true, force: true }));
+    ipmitoolPath = build.path;
+  }
+  const runner = kind === "one-shot" ? new IpmitoolRunner({ target, timeoutMs: 10_000 }) : new IpmitoolSession({ target, timeoutMs: 10_000, ...(ipmitoolPath ? { ipmitoolPath } : {}) });
   if (runner instanceof IpmitoolSession) cleanups.push(() => runner.close());
   return {
     bmc,
@@ -135,7 +146,7 @@ describe("IpmiSensorSource against the simulated BMC", () => {
   });
 });
 
-describe.each(["one-shot", "session"] as const)("IpmiFanActuator against the simulated BMC, ipmitool %s", (kind) => {
+describe.each(["one-shot", "session", "shell session"] as const)("IpmiFanActuator against the simulated BMC, ipmitool %s", (kind) => {
   it("accepting firmware: tier full, the agent's % reaches the fans, restore hands back to automatic", async () => {
     const { bmc, clock, runner, run, settled } = await rig({}, "lanplus", kind);
     const tiers: string[] = [];
@@ -151,8 +162,11 @@ describe.each(["one-shot", "session"] as const)("IpmiFanActuator against the sim
     await fans.restore();
     expect(bmc.mode()).toBe("auto");
     expect(bmc.lastModeChange()).toMatchObject({ reason: "auto-requested" });
-    // manual-on, the speed and the hand-back all through one ipmitool
-    if (runner instanceof IpmitoolSession) expect(runner.opened).toBe(1);
+    // manual-on, the speed and the hand-back all through one ipmitool (after the refused exec, for the shell)
+    if (runner instanceof IpmitoolSession) {
+      expect(runner.feeding).toBe(kind === "shell session" ? "shell" : "exec");
+      expect(runner.opened).toBe(kind === "shell session" ? 2 : 1);
+    }
     await settled();
     expect(bmc.sessionCount()).toBe(0);
   });

@@ -1,6 +1,5 @@
-import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -9,6 +8,7 @@ import { SimHost, loadProfile } from "../../firmware-sim/index.js";
 import { ManualClock } from "../../src/core/clock.js";
 import type { Logger } from "../../src/core/logger.js";
 import { IpmiSensorSource, IpmitoolRunner, IpmitoolSession, parseSdrTypeOutput, type IpmitoolSessionOptions, type IpmitoolTarget } from "../../src/hardware/ipmi/index.js";
+import { ipmitoolBuild as buildIpmitool } from "../helpers/ipmitool-builds.js";
 import { ipmitoolProcessesFor } from "../helpers/processes.js";
 import { startUdpRelay } from "../helpers/udp-relay.js";
 
@@ -148,23 +148,10 @@ describe("IpmitoolSession against the simulated BMC", () => {
     expect(s.opened).toBe(0);
   });
 
-  /**
-   * A wrapper in front of the real ipmitool that answers as other builds do: Fedora's and RHEL's (configured with
-   * --enable-file-security) refuse `exec /dev/stdin` (lib/helper.c: only a regular file will do); a build without
-   * readline has no shell. Everything else goes to the real ipmitool.
-   */
   function ipmitoolBuild(refuse: { exec?: boolean; shell?: boolean }): string {
-    const dir = mkdtempSync(join(tmpdir(), "coolfleet-ipmitool-build-"));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const real = execFileSync("sh", ["-c", "command -v ipmitool"], { encoding: "utf8" }).trim();
-    const file = join(dir, "ipmitool");
-    const checks = [
-      refuse.exec ? 'for a in "$@"; do [ "$a" = /dev/stdin ] && { echo "File /dev/stdin has invalid mode: 8592" >&2; exit 1; }; done' : "",
-      refuse.shell ? 'for a in "$@"; do [ "$a" = shell ] && { echo "Compiled without readline, shell is disabled" >&2; exit 1; }; done' : "",
-    ];
-    writeFileSync(file, `#!/bin/sh\n${checks.join("\n")}\nexec ${real} "$@"\n`);
-    chmodSync(file, 0o755);
-    return file;
+    const build = buildIpmitool(refuse);
+    cleanups.push(() => rmSync(build.dir, { recursive: true, force: true }));
+    return build.path;
   }
 
   it("an ipmitool whose exec will not read a pipe (--enable-file-security): the same answers through ipmitool shell, one BMC session, closed on exit", async () => {
