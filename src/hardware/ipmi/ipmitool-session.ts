@@ -15,7 +15,7 @@ export interface IpmitoolSessionOptions extends IpmitoolRunnerOptions {
   idleCloseMs?: number;
   /** The POSIX shell that starts the pipeline (default /bin/sh). */
   shellPath?: string;
-  /** Told once if this ipmitool cannot run a session and every command goes to a one-shot run instead. */
+  /** Told once when this ipmitool's exec refuses a pipe (shell sessions then), or it has no shell either (one-shot). */
   logger?: Logger;
 }
 
@@ -89,7 +89,8 @@ interface LiveSession {
  * process per command. Over the LAN the RMCP+ session is opened once, not for every listing, and ipmitool keeps the
  * SDR repository it read, so a sensor round asks the BMC only for the readings; in-band it spares a process start
  * per listing. Commands run one at a time, each under the same hard time-out as a one-shot run. A failed or
- * timed-out command ends the session (the next command opens a fresh one), as do age and idleness.
+ * timed-out command ends the session (the next command opens a fresh one), as do age and idleness. An ipmitool
+ * whose exec refuses a pipe gets `ipmitool shell` sessions instead; one with no shell either, one-shot runs.
  */
 export class IpmitoolSession implements IpmiCommandRunner {
   private readonly clock: Clock;
