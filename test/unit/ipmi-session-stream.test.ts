@@ -43,5 +43,7 @@ describe("the ipmitool session's wire format", () => {
     const answer = "ipmitool> sdr type fan\nFan1 RPM         | 30h | ok  |  7.1 | 8040 RPM\nipmitool> exec /dev/null/m1\nipmitool> echo m1\n";
     expect(withoutPrompts(answer)).toBe("Fan1 RPM         | 30h | ok  |  7.1 | 8040 RPM\n");
     expect(withoutPrompts(" 20 01 03\n")).toBe(" 20 01 03\n");
+    // A readline that switches bracketed paste on and off around each prompt leaves nothing behind either.
+    expect(withoutPrompts("\x1b[?2004hipmitool> raw 0x30 0x99\n\x1b[?2004l\r\x1b[?2004hipmitool> exec /dev/null/m1\n\x1b[?2004l\r").trim()).toBe("");
   });
 });

@@ -54,9 +54,16 @@ function findMarkerLine(text: string, matches: (line: string) => boolean): { sta
 /** What `ipmitool shell` prints before each line it reads; readline echoes the line after it. */
 const SHELL_PROMPT = "ipmitool> ";
 
-/** A shell session's answer without its prompt lines (the prompt and the echoed command, or a bare prompt). */
+/** Terminal control a readline may write around its prompt (bracketed paste on and off, carriage returns). */
+const TERMINAL_CONTROL = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-9;?]*[A-Za-z]|\r`, "g");
+
+/**
+ * A shell session's answer without its prompt lines (the prompt and the echoed command, or a bare prompt), and
+ * without any terminal control around them: left in, it would make a refused command's empty answer look like one.
+ */
 export function withoutPrompts(stdout: string): string {
   return stdout
+    .replace(TERMINAL_CONTROL, "")
     .split("\n")
     .filter((line) => !line.startsWith(SHELL_PROMPT))
     .join("\n");
