@@ -10,7 +10,7 @@ import type { Logger } from "../../src/core/logger.js";
 import { IpmiSensorSource, IpmitoolRunner, IpmitoolSession, parseSdrTypeOutput, type IpmitoolSessionOptions, type IpmitoolTarget } from "../../src/hardware/ipmi/index.js";
 import { ipmitoolBuild as buildIpmitool } from "../helpers/ipmitool-builds.js";
 import { ipmitoolProcessesFor } from "../helpers/processes.js";
-import { startUdpRelay } from "../helpers/udp-relay.js";
+import { startUdpRelay, type UdpRelay } from "../helpers/udp-relay.js";
 
 /**
  * IpmitoolSession: the real ipmitool, kept running (`exec /dev/stdin`), against the simulated iDRAC on loopback UDP.
@@ -32,6 +32,15 @@ async function startBmc(): Promise<{ bmc: SimulatedBmc; port: number; target: Ip
   const { port } = await bmc.start();
   cleanups.push(() => bmc.stop());
   return { bmc, port, target: { interface: "lanplus", host: "127.0.0.1", port, username: "root", password: PASSWORD } };
+}
+
+/** A BMC reached through a UDP relay that can go silent, and a session talking to it through the relay. */
+async function sessionThroughRelay(timeoutMs: number): Promise<{ relay: UdpRelay; s: IpmitoolSession }> {
+  const { port } = await startBmc();
+  const relay = await startUdpRelay(port);
+  cleanups.push(() => relay.close());
+  const s = session({ target: { interface: "lanplus", host: "127.0.0.1", port: relay.port, username: "root", password: PASSWORD }, timeoutMs });
+  return { relay, s };
 }
 
 function session(opts: IpmitoolSessionOptions): IpmitoolSession {
@@ -95,10 +104,7 @@ describe("IpmitoolSession against the simulated BMC", () => {
   });
 
   it("a BMC gone silent: the command is killed at the time-out, and a fresh session answers once the BMC is back", async () => {
-    const { port } = await startBmc();
-    const relay = await startUdpRelay(port);
-    cleanups.push(() => relay.close());
-    const s = session({ target: { interface: "lanplus", host: "127.0.0.1", port: relay.port, username: "root", password: PASSWORD }, timeoutMs: 1_500 });
+    const { relay, s } = await sessionThroughRelay(1_500);
     expect((await s.run(["sdr", "type", "temperature"])).ok).toBe(true);
 
     relay.setMode({ kind: "drop" });
@@ -115,10 +121,7 @@ describe("IpmitoolSession against the simulated BMC", () => {
   });
 
   it("close() does not wait out a hung BMC: the command in flight fails at once and the processes are gone", async () => {
-    const { port } = await startBmc();
-    const relay = await startUdpRelay(port);
-    cleanups.push(() => relay.close());
-    const s = session({ target: { interface: "lanplus", host: "127.0.0.1", port: relay.port, username: "root", password: PASSWORD }, timeoutMs: 10_000 });
+    const { relay, s } = await sessionThroughRelay(10_000);
     expect((await s.run(["sdr", "type", "fan"])).ok).toBe(true);
     relay.setMode({ kind: "drop" });
     const inFlight = s.run(["sdr", "type", "fan"]);
