@@ -31,6 +31,12 @@ export interface HandshakeContext {
   bmcGuid: Buffer;
   randomBytes: (n: number) => Buffer;
   nowMs: number;
+  /**
+   * Answer Open Session with a console session id other than the one asked for (the session itself goes on with
+   * the right one), as some BMCs do: ipmitool then warns "Console session ID is not what we requested" on stderr
+   * and carries on.
+   */
+  misreportConsoleId?: boolean;
 }
 
 const OPEN_SESSION_REQUEST_BYTES = 32;
@@ -65,7 +71,7 @@ export function handleOpenSession(req: Buffer, ctx: HandshakeContext): Buffer {
   rsp.writeUInt8(tag, 0);
   rsp.writeUInt8(RakpStatus.NoErrors, 1);
   rsp.writeUInt8(maxPrivilege, 2);
-  rsp.writeUInt32LE(consoleId, 4);
+  rsp.writeUInt32LE(ctx.misreportConsoleId ? (consoleId ^ 0xffff_ffff) >>> 0 : consoleId, 4);
   rsp.writeUInt32LE(bmcId, 8);
   writeAlgorithmPayload(rsp, 12, 0, suite.auth);
   writeAlgorithmPayload(rsp, 20, 1, suite.integrity);

@@ -43,6 +43,11 @@ export interface SimulatedBmcOptions {
   /** Address to bind (default 127.0.0.1) and port (default 0: any free port). */
   address?: string;
   port?: number;
+  /**
+   * Echo a wrong console session id in Open Session responses (RMCP+), a quirk some BMCs have: the real ipmitool
+   * warns on stderr at the start of every session and works on.
+   */
+  misreportConsoleId?: boolean;
   /** Session nonces and ids; inject for reproducible packet-level tests. */
   randomBytes?: (n: number) => Buffer;
   logger?: Logger;
@@ -124,7 +129,7 @@ export class SimulatedBmc {
     const rmcpPlus = new RmcpPlusTransport({
       sessions: this.sessions,
       commands,
-      handshake: { username, password, userMaxPrivilege: Privilege.Administrator, cipherSuiteIds: suites, bmcGuid: this.identity.guid, randomBytes },
+      handshake: { username, password, userMaxPrivilege: Privilege.Administrator, cipherSuiteIds: suites, bmcGuid: this.identity.guid, randomBytes, misreportConsoleId: opts.misreportConsoleId ?? false },
       nowMs,
       randomBytes,
       ...(opts.logger ? { logger: opts.logger } : {}),

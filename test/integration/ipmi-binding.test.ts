@@ -18,6 +18,7 @@ interface Rig {
   bmc: SimulatedBmc;
   clock: ManualClock;
   runner: IpmiCommandRunner;
+  target: IpmitoolTarget;
   /** Resolves once no ipmitool holds a session at the BMC (a long-lived one is closed first). */
   settled: () => Promise<void>;
   /** Advances the BMC's clock and its physics together, one second at a time. */
@@ -56,6 +57,7 @@ async function rig(opts: Partial<SimulatedBmcOptions> = {}, iface: "lanplus" | "
     bmc,
     clock,
     runner,
+    target,
     settled: async () => {
       if (runner instanceof IpmitoolSession) await runner.close();
       for (let i = 0; i < 250 && bmc.sessionCount() > 0; i++) await new Promise((r) => setTimeout(r, 20));
@@ -218,5 +220,26 @@ describe.each(["one-shot", "session", "shell session"] as const)("IpmiFanActuato
     expect(fans.tier).toBe("full");
     expect(bmc.fanCommandPct()).toEqual([45, 45, 45, 45, 45, 45]);
     await fans.restore();
+  });
+});
+
+describe("IpmiFanActuator through sessions that ipmitool opens with a warning", () => {
+  it("a BMC that misreports the console session id: tier full, every write lands, session after session", async () => {
+    const { bmc, clock, target, run } = await rig({ misreportConsoleId: true });
+    // A new session for every command: each one opens with ipmitool's warning on stderr.
+    const runner = new IpmitoolSession({ target, timeoutMs: 10_000, maxAgeMs: 0 });
+    cleanups.push(() => runner.close());
+    const fans = new IpmiFanActuator({ runner, clock, fanCount: 6 });
+    await fans.takeControl();
+    expect(fans.tier).toBe("full");
+    for (const pct of [35, 60, 45]) {
+      run(1);
+      await fans.setPct(pct);
+      expect(bmc.fanCommandPct()).toEqual([pct, pct, pct, pct, pct, pct]);
+    }
+    expect(fans.tier).toBe("full");
+    await fans.restore();
+    expect(bmc.mode()).toBe("auto");
+    expect(runner.opened).toBeGreaterThanOrEqual(5);
   });
 });

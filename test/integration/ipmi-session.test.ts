@@ -25,9 +25,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startBmc(): Promise<{ bmc: SimulatedBmc; port: number; target: IpmitoolTarget }> {
+async function startBmc(quirks: { misreportConsoleId?: boolean } = {}): Promise<{ bmc: SimulatedBmc; port: number; target: IpmitoolTarget }> {
   const host = new SimHost({ hostId: "r740-session", profile: loadProfile("poweredge-r740-air"), seed: 7 });
-  const bmc = new SimulatedBmc({ host, clock: new ManualClock(), password: PASSWORD });
+  const bmc = new SimulatedBmc({ host, clock: new ManualClock(), password: PASSWORD, ...quirks });
   for (let i = 0; i < 60; i++) bmc.step(1, LOAD);
   const { port } = await bmc.start();
   cleanups.push(() => bmc.stop());
@@ -198,6 +198,33 @@ describe("IpmitoolSession against the simulated BMC", () => {
     expect(s.feeding).toBe("one-shot");
     expect(s.opened).toBe(2); // the two attempts
     expect(warnings).toEqual([expect.stringContaining("running one ipmitool per command")]);
+  });
+
+  it("what ipmitool says while opening a BMC session is not held against the command: fan writes to a BMC that misreports the console id", async () => {
+    const { bmc, target } = await startBmc({ misreportConsoleId: true });
+    const manualOn = ["raw", "0x30", "0x30", "0x01", "0x00"];
+    // The real ipmitool warns at each session start with this BMC and succeeds: exit 0, nothing on stdout.
+    const oneShot = await new IpmitoolRunner({ target, timeoutMs: 10_000 }).run(manualOn);
+    expect(oneShot.ok).toBe(true);
+    expect(oneShot.stderr).toContain("Console session ID is not what we requested");
+    expect(oneShot.stdout.trim()).toBe("");
+
+    const notes: unknown[] = [];
+    const logger = { info: (obj: unknown) => notes.push(obj), warn: () => undefined } as unknown as Logger;
+    const s = session({ target, timeoutMs: 10_000, maxAgeMs: 0, logger }); // a new session for every command
+    for (let i = 0; i < 3; i++) {
+      const outcome = await s.run(manualOn);
+      expect(outcome).toMatchObject({ ok: true, stderr: "" });
+      expect(outcome.stdout.trim()).toBe("");
+    }
+    expect(await s.run(["raw", "0x30", "0x30", "0x02", "0xff", "0x2a"])).toMatchObject({ ok: true, stderr: "" });
+    expect(s.opened).toBe(4);
+    expect(bmc.mode()).toBe("manual");
+    expect(new Set(bmc.fanCommandPct())).toEqual(new Set([42]));
+    // Said once, not once per session.
+    expect(notes).toEqual([expect.objectContaining({ said: "Warning: Console session ID is not what we requested" })]);
+    // A refusal is still the command's own.
+    expect(await s.run(["raw", "0x30", "0x99"])).toMatchObject({ ok: false, failure: { kind: "completion-code", code: 0xc1 } });
   });
 
   it("a shell session does not outlive its process: SIGKILL leaves no ipmitool behind", async () => {

@@ -66,6 +66,14 @@ const NO_EXEC_INPUT = /\/dev\/stdin/;
 /** A build without readline has no shell. */
 const NO_SHELL = /shell is disabled|Invalid command: shell/;
 
+/**
+ * The first command of every session, before the caller's: Get Device ID, which any BMC answers to any user with a
+ * line of bytes. ipmitool opens its BMC session with the first command that needs one, and what it says while
+ * doing so ("Warning: Console session ID is not what we requested", from some BMCs) lands in that command's
+ * stderr; a fan command, whose success prints nothing, would be judged failed by it in every new session.
+ */
+const SESSION_START_COMMAND = ["raw", "0x06", "0x01"] as const;
+
 /** stdbuf or the shell could not start ipmitool (or stdbuf itself is missing). */
 const NOT_RUNNABLE = /stdbuf: failed to run command|stdbuf: not found/;
 
@@ -80,6 +88,8 @@ interface LiveSession {
   /** ipmitool is gone (its output pipes closed). */
   exited: boolean;
   inputEnded: boolean;
+  /** The session-start command has been answered: what ipmitool prints now belongs to the commands. */
+  started: boolean;
   /** The command waiting for its markers. */
   pending?: { mark: string; settle: (answer: Answer) => void };
 }
@@ -111,6 +121,8 @@ export class IpmitoolSession implements IpmiCommandRunner {
   /** Set once this ipmitool can run no session at all: every command is a one-shot run from then on. */
   private oneShot: IpmitoolRunner | undefined;
   private readonly exits = new Set<Promise<void>>();
+  /** What ipmitool said while starting a session, last told to the log (it is told again only when it changes). */
+  private startNoteLogged = "";
 
   constructor(private readonly opts: IpmitoolSessionOptions) {
     this.clock = opts.clock ?? new SystemClock();
@@ -152,7 +164,7 @@ export class IpmitoolSession implements IpmiCommandRunner {
     const done = (answer: Answer): IpmitoolOutcome => ({ ...answer, durationMs: performance.now() - startMs });
     if (this.closed) return done({ ok: false, failure: { kind: "failed", exitCode: null, message: "ipmitool session closed" }, stdout: "", stderr: "" });
     if (this.oneShot) return this.oneShot.run(command);
-    const mark = `cf${this.nonce}x${++this.seq}`;
+    const mark = this.nextMark();
     const lines = sessionLines(command, mark);
     if (!lines.ok) return done({ ok: false, failure: { kind: "failed", exitCode: null, message: lines.reason }, stdout: "", stderr: "" });
 
@@ -160,7 +172,8 @@ export class IpmitoolSession implements IpmiCommandRunner {
     this.idleTimer = undefined;
     if (this.live && this.clock.nowMs() - this.live.openedAtMs >= this.maxAgeMs) this.retire();
     const live = this.live ?? this.open();
-    const answer = await this.ask(live, lines.text, mark, command);
+    const started = live.started ? undefined : await this.start(live);
+    const answer = started ?? (await this.ask(live, lines.text, mark, command));
     if (!answer.ok && !this.answered && this.mode === "exec" && NO_EXEC_INPUT.test(answer.stderr)) {
       // This build's exec will not read a pipe: its readline shell will.
       this.mode = "shell";
@@ -176,6 +189,34 @@ export class IpmitoolSession implements IpmiCommandRunner {
     if (!answer.ok) this.retire();
     else this.idleTimer = this.clock.setTimeout(() => this.retire(), this.idleCloseMs);
     return done(answer);
+  }
+
+  private nextMark(): string {
+    return `cf${this.nonce}x${++this.seq}`;
+  }
+
+  /**
+   * Runs the session-start command, so that what ipmitool says while it opens the BMC session is not taken for the
+   * caller's command's answer. Undefined once the session is ready; else the failure, which is the command's answer
+   * too (it has not been sent). A completion code on Get Device ID is reported as a plain failure: it must not pass
+   * for the BMC refusing the caller's command.
+   */
+  private async start(live: LiveSession): Promise<Answer | undefined> {
+    const mark = this.nextMark();
+    const lines = sessionLines(SESSION_START_COMMAND, mark);
+    if (!lines.ok) throw new Error(lines.reason);
+    const answer = await this.ask(live, lines.text, mark, SESSION_START_COMMAND);
+    if (!answer.ok) {
+      const { failure } = answer;
+      return failure.kind === "completion-code" ? { ...answer, failure: { kind: "failed", exitCode: null, message: `session start (Get Device ID): ${failure.message}` } } : answer;
+    }
+    live.started = true;
+    const said = answer.stderr.trim();
+    if (said !== "" && said !== this.startNoteLogged) {
+      this.startNoteLogged = said;
+      this.opts.logger?.info({ ipmitool: this.binary, said: firstLine(said) }, "ipmitool says this when it opens a BMC session; not held against any command");
+    }
+    return undefined;
   }
 
   private ask(live: LiveSession, text: string, mark: string, command: readonly string[]): Promise<Answer> {
@@ -204,7 +245,7 @@ export class IpmitoolSession implements IpmiCommandRunner {
       : ["-c", EXEC_PIPELINE, "sh", this.binary, ...ipmitoolArgs(this.opts.target, ["exec", "/dev/stdin"])];
     // Its own process group, so a time-out kills cat and ipmitool together.
     const child = spawn(this.opts.shellPath ?? "/bin/sh", args, { env: ipmitoolEnv(this.opts.target), stdio: ["pipe", "pipe", "pipe"], detached: true });
-    const live: LiveSession = { child, mode: this.mode, openedAtMs: this.clock.nowMs(), stdout: "", stderr: "", exited: false, inputEnded: false };
+    const live: LiveSession = { child, mode: this.mode, openedAtMs: this.clock.nowMs(), stdout: "", stderr: "", exited: false, inputEnded: false, started: false };
     this.sessionsOpened++;
     this.live = live;
     // The session is over when ipmitool's output pipes close (the shell and cat may linger a moment).
