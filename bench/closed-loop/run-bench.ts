@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { loadProfile } from "../../firmware-sim/profiles/index.js";
+import { CoolfleetError, ErrorCode } from "../../src/core/errors.js";
 import { tuneBaselines, type BaselineTuning } from "./baseline-tuning.js";
 import type { ObjectiveMode } from "./bench-controller-host.js";
 import { DEFAULT_BENCH_PROFILE, runClosedLoop, type HostTrace } from "./engine.js";
@@ -47,8 +48,9 @@ function loadOrTune(options: BenchRunOptions): BaselineTuning {
   const file = join(options.outDir, TUNING_FILE);
   const profileId = options.profileId ?? DEFAULT_BENCH_PROFILE;
   if (!options.retune && existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, "utf8")) as BaselineTuning;
-    if (saved.profileId === profileId) {
+    const saved = readTuning(file);
+    if (typeof saved === "string") options.log(`baselines: ${file} cannot be used (${saved}); fitting them again`);
+    else if (saved.profileId === profileId) {
       options.log(`baselines: reusing ${file} (--retune to refit)`);
       return saved;
     }
@@ -59,13 +61,39 @@ function loadOrTune(options: BenchRunOptions): BaselineTuning {
   return tuning;
 }
 
+/** A saved tuning, or why it cannot be used (unreadable, not JSON, not a tuning). */
+function readTuning(file: string): BaselineTuning | string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  const t = parsed as Partial<BaselineTuning> | null;
+  const ok = t !== null && typeof t === "object" && typeof t.profileId === "string" && typeof t.b0FanPct === "number" && typeof t.b2Gains === "object" && t.b2Gains !== null && typeof t.b3Table === "object" && t.b3Table !== null;
+  return ok ? (t as BaselineTuning) : "not a baseline tuning";
+}
+
 function scenarios(options: BenchRunOptions): { scenario: BenchScenario; heldOut: boolean }[] {
-  if (options.traces.length > 0) return options.traces.map((file) => ({ scenario: traceFileScenario(file, options.durationS), heldOut: true }));
+  if (options.traces.length > 0) {
+    const plan = options.traces.map((file) => ({ scenario: traceFileScenario(file, options.durationS), heldOut: true }));
+    // A trace's workload name is its file name: two of the same name would be one workload in every table and plot.
+    const seen = new Map<string, string>();
+    options.traces.forEach((file, i) => {
+      const name = plan[i]!.scenario.name;
+      const other = seen.get(name);
+      if (other !== undefined) throw new CoolfleetError(ErrorCode.UsageInvalid, `--trace ${other} and --trace ${file} would both be workload "${name}" (a trace is named by its file name): rename one`);
+      seen.set(name, file);
+    });
+    return plan;
+  }
   return options.workloads.map((id) => ({ scenario: benchScenario(id, options.durationS), heldOut: HELD_OUT_WORKLOADS.includes(id) }));
 }
 
 /** Every policy × workload × seed on the same simulated fleet; prints the table, writes JSON and SVG plots. */
 export function runBench(options: BenchRunOptions): BenchRunReport {
+  // The traces are read and checked first: a bad one is reported at once, not after minutes of fitting baselines.
+  const plan = scenarios(options);
   mkdirSync(options.outDir, { recursive: true });
   const tuning = loadOrTune(options);
   const factories: Partial<Record<BenchPolicyId, PolicyFactory>> = { ...baselineFactories(tuning, 1000), ...(options.mpc ? { mpc: options.mpc(tuning) } : {}) };
@@ -74,7 +102,6 @@ export function runBench(options: BenchRunOptions): BenchRunReport {
     options.log(`${id}: not available (no trained model); skipped`);
     return false;
   });
-  const plan = scenarios(options);
   const profileId = options.profileId ?? DEFAULT_BENCH_PROFILE;
   const rows: BenchResultRow[] = [];
   const traces = new Map<string, Map<string, HostTrace>>();
