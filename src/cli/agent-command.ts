@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { assembleAgent, linuxSensorSources } from "../agent/assemble.js";
+import { assembleAgent } from "../agent/assemble.js";
+import { listSensors } from "../agent/list-sensors.js";
 import { loadAgentConfig, parseAgentConfig, resolveHostId } from "../config/load.js";
 import { SystemClock } from "../core/clock.js";
 import { createLogger, LOG_LEVELS } from "../core/logger.js";
@@ -27,7 +28,7 @@ export function registerAgentCommand(program: Command): void {
     .option("--root <dir>", "override root: where /sys and /proc are read (a simulated host's tree)")
     .option("--broker <url>", "override broker.url")
     .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")}`, "info")
-    .option("--list-sensors", "print the sensors this host exposes, with current values, and exit")
+    .option("--list-sensors", "print every sensor the agent reads on this host (hwmon, procfs and each bus the config names), with current values, and exit; no fan or pump is touched")
     .option("--restore-firmware", "hand every configured fan and pump back to firmware automatic control and exit (the unit's ExecStopPost; safe while no agent runs)")
     .action(async (opts: AgentCliOptions) => {
       const logger = createLogger(parseLogLevel(opts.logLevel), "coolfleet-agent");
@@ -52,11 +53,7 @@ export function registerAgentCommand(program: Command): void {
       const clock = new SystemClock();
 
       if (opts.listSensors) {
-        for (const source of linuxSensorSources(config.root, logger)) {
-          for (const reading of source.sweep(clock.nowMs())) {
-            process.stdout.write(`${reading.id}\t${reading.kind}\t${reading.value ?? "-"} ${reading.unit}${reading.error ? `\t(${reading.error})` : ""}\n`);
-          }
-        }
+        await listSensors(config, clock, logger, (line) => void process.stdout.write(`${line}\n`));
         return;
       }
 
