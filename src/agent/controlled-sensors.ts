@@ -14,11 +14,34 @@ export interface ControlledTemp {
   required: boolean;
 }
 
+/** Answers kept per pattern: patterns come from the config and ids from the host's sensors, so both sets are small. */
+const matchCache = new Map<string, Map<string, boolean>>();
+/** Bounds, should either set ever keep growing (neither should): past them the answers are forgotten and relearned. */
+const MATCH_CACHE_PATTERNS = 256;
+const MATCH_CACHE_IDS_PER_PATTERN = 4_096;
+
 /**
- * Whole-id glob match: "*" matches any run of characters (including none), everything else is literal.
- * Iterative with single-star backtracking, so it is linear-ish and cannot blow up the way a naive regex can.
+ * Whole-id glob match: "*" matches any run of characters (including none), everything else is literal. The same
+ * ids are matched against the same patterns every period, several times over (limits, zones, roles, fault
+ * detectors), so answers are remembered.
  */
 export function globMatch(pattern: string, id: string): boolean {
+  let answers = matchCache.get(pattern);
+  if (!answers) {
+    if (matchCache.size >= MATCH_CACHE_PATTERNS) matchCache.clear();
+    matchCache.set(pattern, (answers = new Map<string, boolean>()));
+  }
+  let matched = answers.get(id);
+  if (matched === undefined) {
+    matched = matchGlob(pattern, id);
+    if (answers.size >= MATCH_CACHE_IDS_PER_PATTERN) answers.clear();
+    answers.set(id, matched);
+  }
+  return matched;
+}
+
+/** Iterative with single-star backtracking, so it is linear-ish and cannot blow up the way a naive regex can. */
+function matchGlob(pattern: string, id: string): boolean {
   let p = 0;
   let s = 0;
   let starP = -1;

@@ -43,6 +43,18 @@ describe("globMatch", () => {
   ])("%j matches %j: %s", (pattern, id, expected) => {
     expect(globMatch(pattern, id)).toBe(expected);
   });
+
+  it("remembers its answers without changing them, past its bounds too", () => {
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 6_000; i++) {
+        expect(globMatch("host*:temp1", `host${i}:temp1`)).toBe(true);
+        expect(globMatch("host*:temp1", `host${i}:temp2`)).toBe(false);
+      }
+    }
+    for (let p = 0; p < 300; p++) expect(globMatch(`p${p}*`, `p${p}x`)).toBe(true);
+    expect(globMatch("coretemp.*:Package id *", "coretemp.0:Core 3")).toBe(false);
+    expect(globMatch("coretemp.*:Package id *", "coretemp.0:Package id 1")).toBe(true);
+  });
 });
 
 describe("matchLimits", () => {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { CoolfleetError, ErrorCode } from "../../core/errors.js";
 
 export type SysfsValue = { ok: true; value: number } | { ok: false; error: string; code?: string };
@@ -6,23 +6,46 @@ export type SysfsValue = { ok: true; value: number } | { ok: false; error: strin
 const INTEGER = /^-?\d+$/;
 
 /**
+ * One read of this many bytes takes a whole integer attribute: the kernel fills a sysfs read from its show()
+ * in one go, and no integer it writes comes near this long. A file that fills it is not an integer attribute.
+ */
+const INTEGER_READ_BYTES = 64;
+const integerBuffer = Buffer.alloc(INTEGER_READ_BYTES);
+
+/**
  * Reads one integer attribute. Never throws: a sensor that vanished (ENOENT), a chip that answers EIO or
  * ENODATA, or content that is not an integer all come back as { ok: false } so one bad file cannot stop a sweep.
  * Synchronous on purpose: these are tiny kernel-generated files and the whole sweep has a budget of a few ms.
+ * Open, one read, close: readFileSync would also stat the file and read again to find its end, for every sensor
+ * every second.
  */
 export function readSysfsInteger(file: string): SysfsValue {
   let text: string;
+  let fd: number | undefined;
   try {
-    text = readFileSync(file, "latin1").trim();
+    fd = openSync(file, "r");
+    const bytes = readSync(fd, integerBuffer, 0, INTEGER_READ_BYTES, 0);
+    if (bytes === INTEGER_READ_BYTES) return { ok: false, error: `not an integer (${INTEGER_READ_BYTES} bytes or more): ${file}` };
+    text = integerBuffer.toString("latin1", 0, bytes).trim();
   } catch (err) {
     const code = errnoCode(err);
     return { ok: false, error: `${code ?? "read failed"}: ${file}`, code };
+  } finally {
+    if (fd !== undefined) closeQuietly(fd);
   }
   if (!INTEGER.test(text)) return { ok: false, error: `not an integer (${JSON.stringify(text.slice(0, 32))}): ${file}` };
   const value = Number(text);
   // 400 digits are an integer to the pattern but Infinity to Number(): no kernel writes that.
   if (!Number.isFinite(value)) return { ok: false, error: `integer out of range (${JSON.stringify(text.slice(0, 32))}…): ${file}` };
   return { ok: true, value };
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Nothing was written through it: a failing close loses nothing.
+  }
 }
 
 /** Reads a small text attribute (name, label), trimmed; undefined when it cannot be read. */
