@@ -2,7 +2,8 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { SimFleet, SimulatedLiquidPowerEdge } from "../../firmware-sim/index.js";
+import { loadProfile, SimFleet, SimHost, SimulatedLiquidPowerEdge } from "../../firmware-sim/index.js";
+import { SimulatedSmc, SimulatedSmcHelper } from "../../firmware-sim/smc/index.js";
 import { simAgentConfig } from "../../src/cli/sim-agent-config.js";
 import { ManualClock, SystemClock } from "../../src/core/clock.js";
 import { scratchDir } from "../../src/core/scratch-dir.js";
@@ -88,6 +89,37 @@ describe("coolfleet agent --list-sensors", () => {
       expect(readFileSync(pwmEnable, "utf8")).toBe(before);
     } finally {
       clearInterval(stepper);
+    }
+  });
+
+  it("on a Mac, the SMC's fans and keys through the helper, and no fan forced", async () => {
+    const profile = loadProfile("macpro-2019");
+    const physics = new SimHost({ hostId: "macpro-list", profile, seed: 4, spread: false, initial: { cpuUtil: 0.5 } });
+    const smc = new SimulatedSmc({ physics, profile, scheme: "t2", inputs: () => ({ cpuUtil: 0.5, diskMBps: 0, inletC: 25 }) });
+    const socketPath = join(dir, "smc.sock");
+    const helper = new SimulatedSmcHelper({ smc, clock: new ManualClock(), socketPath });
+    await helper.listen();
+    try {
+      const config = {
+        version: 1,
+        hostId: "macpro-list",
+        root: join(dir, "mac-root"),
+        broker: { url: "mqtt://127.0.0.1:1" },
+        smc: { socketPath, leaseMs: 15_000 },
+        sysinfo: { pollMs: 5_000 },
+        temperatures: [{ match: "smc:TC0P", role: "cpu", targetC: 90, criticalC: 100, required: true }],
+        fans: { driver: "smc", channels: [1, 2, 3, 4], minPct: 20, roles: ["cpu"] },
+      };
+      const { code, lines, output } = await listSensors(config);
+      expect(code, output).toBe(0);
+      expect(Number.parseFloat(line(lines, "smc:TC0P")[2]!)).toBeGreaterThan(20);
+      const [, kind, rpm] = line(lines, "smc:F0Ac");
+      expect(kind).toBe("fan");
+      expect(Number.parseFloat(rpm!)).toBeGreaterThan(0);
+      expect(lines.some((l) => l.startsWith("sysinfo:"))).toBe(true);
+      expect([0, 1, 2, 3].some((i) => smc.forced(i))).toBe(false);
+    } finally {
+      await helper.close();
     }
   });
 });
