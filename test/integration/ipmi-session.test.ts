@@ -139,7 +139,8 @@ describe("IpmitoolSession against the simulated BMC", () => {
   it("says why it cannot start: credentials rejected, ipmitool missing; an argument it cannot pass is refused before ipmitool sees it", async () => {
     const { port, target } = await startBmc();
     const rejected = await session({ target: { interface: "lanplus", host: "127.0.0.1", port, username: "root", password: "wrong" }, timeoutMs: 10_000 }).run(["sdr", "type", "fan"]);
-    expect(rejected).toMatchObject({ ok: false, failure: { kind: "no-session" } });
+    // It fails opening the session, on the Get Device ID every session starts with; the message says so.
+    expect(rejected).toMatchObject({ ok: false, failure: { kind: "no-session", message: expect.stringMatching(/^session start \(Get Device ID\): /) as unknown } });
     expect(rejected.durationMs).toBeLessThan(5_000); // ipmitool's exit ends the wait, not the time-out
 
     const missing = await session({ target, timeoutMs: 10_000, ipmitoolPath: "/nonexistent/ipmitool" }).run(["sdr", "type", "fan"]);

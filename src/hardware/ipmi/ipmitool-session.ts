@@ -198,8 +198,8 @@ export class IpmitoolSession implements IpmiCommandRunner {
   /**
    * Runs the session-start command, so that what ipmitool says while it opens the BMC session is not taken for the
    * caller's command's answer. Undefined once the session is ready; else the failure, which is the command's answer
-   * too (it has not been sent). A completion code on Get Device ID is reported as a plain failure: it must not pass
-   * for the BMC refusing the caller's command.
+   * too (it has not been sent), its message saying so. A completion code on Get Device ID is reported as a plain
+   * failure: it must not pass for the BMC refusing the caller's command.
    */
   private async start(live: LiveSession): Promise<Answer | undefined> {
     const mark = this.nextMark();
@@ -208,7 +208,8 @@ export class IpmitoolSession implements IpmiCommandRunner {
     const answer = await this.ask(live, lines.text, mark, SESSION_START_COMMAND);
     if (!answer.ok) {
       const { failure } = answer;
-      return failure.kind === "completion-code" ? { ...answer, failure: { kind: "failed", exitCode: null, message: `session start (Get Device ID): ${failure.message}` } } : answer;
+      const message = `session start (Get Device ID): ${failure.message}`;
+      return { ...answer, failure: failure.kind === "completion-code" ? { kind: "failed", exitCode: null, message } : { ...failure, message } };
     }
     live.started = true;
     const said = answer.stderr.trim();
