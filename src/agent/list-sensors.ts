@@ -25,6 +25,6 @@ export async function listSensors(config: AgentConfig, clock: Clock, logger: Log
   }
 }
 
-export function sensorLine(reading: RawReading): string {
+function sensorLine(reading: RawReading): string {
   return `${reading.id}\t${reading.kind}\t${reading.value ?? "-"} ${reading.unit}${reading.error ? `\t(${reading.error})` : ""}`;
 }
