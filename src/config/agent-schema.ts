@@ -58,7 +58,7 @@ export const PlausibilityConfig = z
     fanMaxRpm: z.number().positive().default(30_000).describe("Fan speeds above this are out of range."),
     maxRateCPerS: z.number().positive().default(20).describe("A temperature moving faster than this is an impossible rate (a spike), not physics."),
     stuckAfterS: z.number().positive().default(20).describe("A value unchanged this long while its peers or the CPU load moved is stuck."),
-    staleAfterS: z.number().positive().default(10).describe("A reading older than this is stale (slow sources such as IPMI)."),
+    staleAfterS: z.number().positive().default(10).describe("A reading older than this is stale (slow sources such as IPMI). Must be longer than every slow loop's period (ipmi.sweepPeriodMs, modbus[].pollMs, smc.pollMs, sysinfo.pollMs) plus one round."),
   })
   .strict();
 export type PlausibilityConfig = z.infer<typeof PlausibilityConfig>;

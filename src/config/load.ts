@@ -95,7 +95,28 @@ function semanticProblems(config: AgentConfig): ConfigProblem[] {
   if (config.maxLeaseMs < 2 * config.periodMs) {
     problems.push({ path: "maxLeaseMs", message: `must be at least two control periods (${2 * config.periodMs} ms); got ${config.maxLeaseMs}` });
   }
+  problems.push(...stalenessProblems(config));
   return problems;
+}
+
+/**
+ * A slow loop's readings carry the time its round started and are next replaced a period plus a round later. A
+ * period at or past staleAfterS makes every one of them stale before the next round, every time: required sensors
+ * among them would hold the outputs at failsafe.
+ */
+function stalenessProblems(config: AgentConfig): ConfigProblem[] {
+  const loops: [string, number][] = [];
+  if (config.ipmi) loops.push(["ipmi.sweepPeriodMs", config.ipmi.sweepPeriodMs]);
+  config.modbus?.forEach((device, i) => loops.push([`modbus[${i}].pollMs`, device.pollMs]));
+  if (config.smc) loops.push(["smc.pollMs", config.smc.pollMs]);
+  if (config.sysinfo) loops.push(["sysinfo.pollMs", config.sysinfo.pollMs]);
+  const staleAfterMs = config.plausibility.staleAfterS * 1000;
+  return loops
+    .filter(([, periodMs]) => periodMs >= staleAfterMs)
+    .map(([key, periodMs]) => ({
+      path: "plausibility.staleAfterS",
+      message: `must be longer than ${key} (${periodMs} ms), by more than one round takes, or those readings go stale between rounds; got ${config.plausibility.staleAfterS} s`,
+    }));
 }
 
 function fail(source: string, kind: string, problems: ConfigProblem[]): never {

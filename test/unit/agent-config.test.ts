@@ -51,6 +51,12 @@ describe("agent config", () => {
     ["bad host id", MINIMAL.replace("node-1", "node/1"), "hostId:"],
     ["bad broker url", MINIMAL + "broker: { url: 'http://x' }\n", "broker.url:"],
     ["lease shorter than two periods", MINIMAL + "maxLeaseMs: 1000\n", "maxLeaseMs: must be at least two control periods"],
+    [
+      "readings stale before the IPMI loop's next round",
+      MINIMAL + "ipmi: { interface: open, sweepPeriodMs: 5000 }\nplausibility: { staleAfterS: 5 }\n",
+      "plausibility.staleAfterS: must be longer than ipmi.sweepPeriodMs (5000 ms), by more than one round takes, or those readings go stale between rounds; got 5 s",
+    ],
+    ["readings stale before a Modbus unit's next poll", MINIMAL + "modbus: [{ name: cdu, port: /dev/ttyUSB0, map: orv3-rpu, pollMs: 12000 }]\n", "plausibility.staleAfterS: must be longer than modbus[0].pollMs (12000 ms)"],
     ["not YAML", "version: [1\n", "not valid YAML"],
     ["fan watts of zero", MINIMAL.replace("channels: [1, 2] }", "channels: [1, 2], maxPowerW: 0 }"), "fans.maxPowerW:"],
     ["leakage without its watts", MINIMAL + "cpuLeakage: { doublingK: 19 }\n", "cpuLeakage.at85W:"],
