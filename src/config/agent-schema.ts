@@ -45,7 +45,7 @@ export const TemperatureLimit = z
     match: z.string().min(1).describe('Glob on sensor ids ("*" matches any run of characters), e.g. "coretemp.*:Package id *"; `coolfleet agent --list-sensors` shows the ids.'),
     role: SensorRole.describe("What the sensor measures; actuator groups cool the roles they list."),
     targetC: z.number().min(0).max(150).describe("Control target: local control and the planner keep the sensor at or below it."),
-    criticalC: z.number().min(0).max(150).describe("At or above this the safety governor forces full cooling, whatever anyone asked for. Must be above targetC."),
+    criticalC: z.number().min(0).max(150).describe("At or above this the safety governor forces full cooling, whatever anyone asked for. Must be above targetC and below plausibility.temperatureMaxC (readings above that are discarded as out of range)."),
     required: z.boolean().default(false).describe("A bad reading (missing, stale, stuck, out of range) on a required sensor puts the outputs at their failsafe level."),
   })
   .strict();

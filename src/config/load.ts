@@ -79,6 +79,13 @@ function semanticProblems(config: AgentConfig): ConfigProblem[] {
     if (limit.criticalC <= limit.targetC) {
       problems.push({ path: `temperatures[${i}].criticalC`, message: `must be above targetC (${limit.targetC}); got ${limit.criticalC}` });
     }
+    // Readings above temperatureMaxC are discarded as out of range: the critical response could never see one.
+    if (limit.criticalC >= config.plausibility.temperatureMaxC) {
+      problems.push({
+        path: `temperatures[${i}].criticalC`,
+        message: `must be below plausibility.temperatureMaxC (${config.plausibility.temperatureMaxC}), or a reading at the critical temperature is discarded as out of range; got ${limit.criticalC}`,
+      });
+    }
   });
   for (const [name, group] of [["fans", config.fans], ["pump", config.pump]] as const) {
     if (!group) continue;

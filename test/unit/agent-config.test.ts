@@ -44,6 +44,11 @@ describe("agent config", () => {
     ["a key misspelt", MINIMAL.replace("periodMs", "x") + "peroidMs: 500\n", 'unknown key(s) "peroidMs"'],
     ["fan percentage out of range", MINIMAL.replace("channels: [1, 2] }", "channels: [1, 2], minPct: 120 }"), "fans.minPct: Too big"],
     ["critical below target", MINIMAL.replace("criticalC: 95", "criticalC: 80"), "temperatures[0].criticalC: must be above targetC (85); got 80"],
+    [
+      "critical where readings are out of range",
+      MINIMAL.replace("criticalC: 95", "criticalC: 110") + "plausibility: { temperatureMaxC: 105 }\n",
+      "temperatures[0].criticalC: must be below plausibility.temperatureMaxC (105), or a reading at the critical temperature is discarded as out of range; got 110",
+    ],
     ["failsafe below the minimum", MINIMAL.replace("channels: [1, 2] }", "channels: [1, 2], failsafePct: 10 }"), "fans.failsafePct: must lie between minPct and maxPct"],
     ["a channel twice", MINIMAL.replace("[1, 2]", "[1, 1]"), "fans.channels: lists a channel twice"],
     ["wrong version", MINIMAL.replace("version: 1", "version: 7"), "version:"],
