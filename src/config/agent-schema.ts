@@ -53,7 +53,7 @@ export type TemperatureLimit = z.infer<typeof TemperatureLimit>;
 
 export const PlausibilityConfig = z
   .object({
-    temperatureMinC: z.number().default(-10).describe("Temperatures below this are out of range (a broken sensor), not cold."),
+    temperatureMinC: z.number().default(-10).describe("Temperatures below this are out of range (a broken sensor), not cold. Must be below temperatureMaxC and every targetC."),
     temperatureMaxC: z.number().default(125).describe("Temperatures above this are out of range; 127-129 °C are common sentinel values."),
     fanMaxRpm: z.number().positive().default(30_000).describe("Fan speeds above this are out of range."),
     maxRateCPerS: z.number().positive().default(20).describe("A temperature moving faster than this is an impossible rate (a spike), not physics."),

@@ -79,6 +79,12 @@ function semanticProblems(config: AgentConfig): ConfigProblem[] {
     if (limit.criticalC <= limit.targetC) {
       problems.push({ path: `temperatures[${i}].criticalC`, message: `must be above targetC (${limit.targetC}); got ${limit.criticalC}` });
     }
+    if (limit.targetC <= config.plausibility.temperatureMinC) {
+      problems.push({
+        path: `temperatures[${i}].targetC`,
+        message: `must be above plausibility.temperatureMinC (${config.plausibility.temperatureMinC}), or every reading up to the target is discarded as out of range; got ${limit.targetC}`,
+      });
+    }
     // Readings above temperatureMaxC are discarded as out of range: the critical response could never see one.
     if (limit.criticalC >= config.plausibility.temperatureMaxC) {
       problems.push({
@@ -87,6 +93,9 @@ function semanticProblems(config: AgentConfig): ConfigProblem[] {
       });
     }
   });
+  if (config.plausibility.temperatureMinC >= config.plausibility.temperatureMaxC) {
+    problems.push({ path: "plausibility.temperatureMinC", message: `must be below temperatureMaxC (${config.plausibility.temperatureMaxC}); got ${config.plausibility.temperatureMinC}` });
+  }
   for (const [name, group] of [["fans", config.fans], ["pump", config.pump]] as const) {
     if (!group) continue;
     problems.push(...driverProblems(config, name, group));

@@ -45,6 +45,12 @@ describe("agent config", () => {
     ["fan percentage out of range", MINIMAL.replace("channels: [1, 2] }", "channels: [1, 2], minPct: 120 }"), "fans.minPct: Too big"],
     ["critical below target", MINIMAL.replace("criticalC: 95", "criticalC: 80"), "temperatures[0].criticalC: must be above targetC (85); got 80"],
     [
+      "a target where readings are out of range",
+      MINIMAL + "plausibility: { temperatureMinC: 90 }\n",
+      "temperatures[0].targetC: must be above plausibility.temperatureMinC (90), or every reading up to the target is discarded as out of range; got 85",
+    ],
+    ["an empty plausible range", MINIMAL + "plausibility: { temperatureMinC: 130, temperatureMaxC: 120 }\n", "plausibility.temperatureMinC: must be below temperatureMaxC (120); got 130"],
+    [
       "critical where readings are out of range",
       MINIMAL.replace("criticalC: 95", "criticalC: 110") + "plausibility: { temperatureMaxC: 105 }\n",
       "temperatures[0].criticalC: must be below plausibility.temperatureMaxC (105), or a reading at the critical temperature is discarded as out of range; got 110",
