@@ -57,7 +57,13 @@ export async function buildSensorBindings(config: AgentConfig, clock: Clock, log
     const persistent = ipmi.session === "persistent";
     const sessionOptions = { ...runnerOptions, logger: logger.child({ bus: "ipmi" }) };
     const sensorRunner = persistent ? new IpmitoolSession(sessionOptions) : new IpmitoolRunner(runnerOptions);
-    const source = new IpmiSensorSource({ runner: sensorRunner, clock, sweepPeriodMs: ipmi.sweepPeriodMs, logger: logger.child({ bus: "ipmi" }) });
+    const source = new IpmiSensorSource({
+      runner: sensorRunner,
+      clock,
+      sweepPeriodMs: ipmi.sweepPeriodMs,
+      staleAfterMs: config.plausibility.staleAfterS * 1000,
+      logger: logger.child({ bus: "ipmi" }),
+    });
     sources.push(source);
     starts.push(async () => void (await source.start()));
     stops.push(async () => {

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
+import type { Logger } from "../../src/core/logger.js";
 import { IpmiSensorSource, type IpmiCommandRunner, type IpmitoolOutcome } from "../../src/hardware/ipmi/index.js";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "ipmitool");
@@ -15,10 +16,13 @@ class SdrRunner implements IpmiCommandRunner {
   listings: Record<string, string> = { temperature: fixture("13g-r730-temperature.txt"), fan: fixture("13g-r730-fan.txt") };
   private pending: (() => void)[] = [];
   hold = false;
+  /** Real time each answer takes. */
+  delayMs = 0;
 
   async run(command: readonly string[]): Promise<IpmitoolOutcome> {
     this.calls++;
     if (this.hold) await new Promise<void>((resolve) => this.pending.push(resolve));
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if (!this.reachable) return { ok: false, failure: { kind: "no-session", message: "Error: Unable to establish IPMI v2 / RMCP+ session" }, stdout: "", stderr: "", durationMs: 1 };
     return { ok: true, stdout: this.listings[command[2] ?? ""] ?? "", stderr: "", durationMs: 1 };
   }
@@ -120,5 +124,28 @@ describe("IpmiSensorSource", () => {
     await third;
     expect(runner.calls).toBe(6);
     source.stop();
+  });
+
+  it("says when a round answers after the last one's readings went stale, and which staleAfterS would keep them fresh", async () => {
+    const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+    const logger = { warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }), info: () => undefined, debug: () => undefined } as unknown as Logger;
+    const rounds = async (staleAfterMs: number): Promise<void> => {
+      const clock = new ManualClock();
+      const runner = new SdrRunner();
+      const source = new IpmiSensorSource({ runner, clock, sweepPeriodMs: 1_000, staleAfterMs, logger });
+      await source.refresh();
+      runner.delayMs = 25; // two listings: the round takes at least 50 ms
+      for (let i = 0; i < 3; i++) {
+        clock.advance(1_000);
+        await source.refresh();
+      }
+    };
+    await rounds(2_000); // readings at most ~1 050 ms old: fresh
+    expect(warnings).toEqual([]);
+    await rounds(1_020); // older than 1 020 ms when each slow round answers
+    expect(warnings).toHaveLength(1); // once, not every round
+    expect(warnings[0]!.message).toContain("raise plausibility.staleAfterS above 2 s");
+    expect(warnings[0]!.fields).toMatchObject({ staleAfterS: 1.02, sweepPeriodMs: 1_000 });
+    expect(warnings[0]!.fields["readingsAgeMs"] as number).toBeGreaterThan(1_020);
   });
 });

@@ -15,8 +15,16 @@ export interface IpmiSensorSourceOptions {
   clock: Clock;
   /** Period of the slow loop (default 5 s). */
   sweepPeriodMs?: number;
+  /**
+   * The agent's plausibility.staleAfterS, in ms: a round that answers after the previous round's readings passed it
+   * is logged (once per ten minutes at most) with the setting that would have kept them fresh.
+   */
+  staleAfterMs?: number;
   logger?: Logger;
 }
+
+/** How often a slow round's warning may repeat. */
+const SLOW_ROUND_WARN_EVERY_MS = 600_000;
 
 /** One round of the slow loop: both sdr listings. */
 export interface IpmiSweepReport {
@@ -52,6 +60,8 @@ export class IpmiSensorSource implements SensorSource {
   private readonly runner: IpmiCommandRunner;
   private readonly clock: Clock;
   private readonly periodMs: number;
+  private readonly staleAfterMs: number | undefined;
+  private lastSlowWarnAtMs = Number.NEGATIVE_INFINITY;
   private readonly logger: Logger | undefined;
   private readonly cache = new Map<string, RawReading>();
   private inFlight: Promise<IpmiSweepReport> | undefined;
@@ -65,6 +75,7 @@ export class IpmiSensorSource implements SensorSource {
     this.runner = opts.runner;
     this.clock = opts.clock;
     this.periodMs = opts.sweepPeriodMs ?? IPMI_DEFAULTS.sweepPeriodMs;
+    this.staleAfterMs = opts.staleAfterMs;
     this.logger = opts.logger;
   }
 
@@ -146,6 +157,7 @@ export class IpmiSensorSource implements SensorSource {
     }
     const report: IpmiSweepReport = { startedAtMs, durationMs: performance.now() - wallStart, ok: errors.length === 0, errors, readings, garbageLines };
     this.noteHealth(report);
+    this.noteLateness(report);
     this.last = report;
     this.roundDurationsMs.push(report.durationMs);
     if (this.roundDurationsMs.length > ROUND_HISTORY) this.roundDurationsMs.shift();
@@ -172,6 +184,23 @@ export class IpmiSensorSource implements SensorSource {
       if (old.unit === unit && !seen.has(id)) this.cache.set(id, { ...old, value: null, sampledAtMs, error: "no longer in the BMC's sdr listing" });
     }
     return { readings: readings.length, garbageLines: parsed.garbageLines + foreignLines };
+  }
+
+  /**
+   * The previous round's readings were replaced when this round answered: they had aged from that round's start
+   * to now. Past staleAfterMs the agent saw them stale in between (and a required sensor among them put the
+   * outputs at failsafe), though nothing failed: the BMC is slower than the settings allow for.
+   */
+  private noteLateness(report: IpmiSweepReport): void {
+    const previous = this.last;
+    if (this.staleAfterMs === undefined || !previous?.ok || !report.ok) return;
+    const ageMs = report.startedAtMs - previous.startedAtMs + report.durationMs;
+    if (ageMs <= this.staleAfterMs || report.startedAtMs - this.lastSlowWarnAtMs < SLOW_ROUND_WARN_EVERY_MS) return;
+    this.lastSlowWarnAtMs = report.startedAtMs;
+    this.logger?.warn(
+      { roundMs: Math.round(report.durationMs), readingsAgeMs: Math.round(ageMs), staleAfterS: this.staleAfterMs / 1000, sweepPeriodMs: this.periodMs },
+      `ipmi: this round answered after the last one's readings had gone stale; raise plausibility.staleAfterS above ${Math.ceil(ageMs / 1000)} s (or lower ipmi.sweepPeriodMs) to keep them fresh`,
+    );
   }
 
   private noteHealth(report: IpmiSweepReport): void {
