@@ -38,7 +38,7 @@ function hwmonActuator(config: AgentConfig, group: ActuatorGroupConfig, chips: (
 }
 
 async function buildBindings(config: AgentConfig, clock: Clock, logger: Logger): Promise<Bindings> {
-  const { sources, leakSensors, modbus, smc, ipmiFans: buildIpmiFans, starts, stops } = await buildSensorBindings(config, clock, logger);
+  const { sources, leakSensors, modbus, smc, ipmiFans: buildIpmiFans, start, stop } = await buildSensorBindings(config, clock, logger);
   let chipCache: readonly HwmonChip[] | undefined;
   const chips = (): readonly HwmonChip[] => (chipCache ??= new HwmonDiscovery(config.root).discover());
   const ipmiFans: IpmiFanActuator | undefined = config.fans.driver === "ipmi" ? buildIpmiFans?.() : undefined;
@@ -66,14 +66,7 @@ async function buildBindings(config: AgentConfig, clock: Clock, logger: Logger):
     fans: actuatorFor("fans", config.fans),
     pump: config.pump ? actuatorFor("pump", config.pump) : undefined,
     leakSensors,
-    lifecycle: {
-      start: async () => {
-        for (const start of starts) await start();
-      },
-      stop: async () => {
-        for (const stop of stops) await stop().catch((err: unknown) => logger.warn({ err: String(err) }, "binding did not stop cleanly"));
-      },
-    },
+    lifecycle: { start, stop },
   };
 }
 

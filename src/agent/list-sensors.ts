@@ -16,12 +16,12 @@ const SECOND_SWEEP_AFTER_MS = 1_000;
 export async function listSensors(config: AgentConfig, clock: Clock, logger: Logger, write: (line: string) => void): Promise<void> {
   const bindings = await buildSensorBindings(config, clock, logger);
   try {
-    for (const start of bindings.starts) await start();
+    await bindings.start();
     for (const source of bindings.sources) source.sweep(clock.nowMs());
     await new Promise((resolve) => setTimeout(resolve, SECOND_SWEEP_AFTER_MS));
     for (const source of bindings.sources) for (const reading of source.sweep(clock.nowMs())) write(sensorLine(reading));
   } finally {
-    for (const stop of bindings.stops) await stop().catch((err: unknown) => logger.warn({ err: String(err) }, "binding did not stop cleanly"));
+    await bindings.stop();
   }
 }
 

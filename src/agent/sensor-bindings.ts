@@ -27,9 +27,10 @@ export interface SensorBindings {
   smc: SmcBinding | undefined;
   /** Builds the IPMI fan actuator on an ipmitool of its own (only with an ipmi block); its close joins `stops`. */
   ipmiFans: (() => IpmiFanActuator) | undefined;
-  /** Each bus's first round; a Modbus unit that is not there yet is retried in the background instead. */
-  starts: (() => Promise<void>)[];
-  stops: (() => Promise<void>)[];
+  /** Each bus's first round, in turn; a Modbus unit that is not there yet is retried in the background instead. */
+  start: () => Promise<void>;
+  /** Stops every bus (and the IPMI fans' ipmitool, once built); a bus that fails to stop is logged, not thrown. */
+  stop: () => Promise<void>;
 }
 
 export async function buildSensorBindings(config: AgentConfig, clock: Clock, logger: Logger): Promise<SensorBindings> {
@@ -104,5 +105,17 @@ export async function buildSensorBindings(config: AgentConfig, clock: Clock, log
     });
   }
 
-  return { sources, leakSensors, modbus, smc, ipmiFans, starts, stops };
+  return {
+    sources,
+    leakSensors,
+    modbus,
+    smc,
+    ipmiFans,
+    start: async () => {
+      for (const start of starts) await start();
+    },
+    stop: async () => {
+      for (const stop of stops) await stop().catch((err: unknown) => logger.warn({ err: String(err) }, "binding did not stop cleanly"));
+    },
+  };
 }
