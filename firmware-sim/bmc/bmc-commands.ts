@@ -50,6 +50,7 @@ interface CommandEntry {
 /** The IPMI commands the simulated iDRAC implements, keyed by netFn and command. */
 export class BmcCommandSet {
   private readonly table = new Map<number, CommandEntry>();
+  private readonly requests = new Map<number, number>();
 
   constructor(private readonly svc: BmcServices) {
     const add = (netFn: number, cmd: number, entry: CommandEntry): void => {
@@ -76,12 +77,19 @@ export class BmcCommandSet {
 
   /** Runs one request; unknown commands answer 0xC1, commands above the session's privilege 0xD4. */
   handle(req: IpmiRequest, ctx: CommandContext): CommandResult {
-    const entry = this.table.get((req.netFn << 8) | req.cmd);
+    const key = (req.netFn << 8) | req.cmd;
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    const entry = this.table.get(key);
     if (!entry) return fail(CompletionCode.InvalidCommand);
     if (entry.privilege !== "none") {
       if (!ctx.session || ctx.session.privilege < entry.privilege) return fail(CompletionCode.InsufficientPrivilege);
     }
     return entry.run(req.data, ctx);
+  }
+
+  /** Requests handled so far for one netFn and command. */
+  requestCount(netFn: number, cmd: number): number {
+    return this.requests.get((netFn << 8) | cmd) ?? 0;
   }
 
   /** Get Channel Authentication Capabilities (22.13), with the IPMI v2.0 extended data when asked for. */

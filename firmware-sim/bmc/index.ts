@@ -1,4 +1,5 @@
 /** The simulated BMC: a Dell iDRAC stand-in that the real ipmitool talks to over UDP. */
+export { NetFn } from "./bmc-commands.js";
 export { SimulatedBmc, type BmcHost, type BmcSensorView, type SimulatedBmcOptions } from "./simulated-bmc.js";
 export { BMC_PERSONALITIES, type BmcPersonality } from "./personality.js";
 export type { BmcFanMode, FanModeChange } from "./fan-mode.js";

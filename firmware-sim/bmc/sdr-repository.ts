@@ -7,11 +7,16 @@ const LAST_RECORD_ID = 0xffff;
 
 /**
  * The BMC's SDR repository (IPMI v2.0 section 33): records by id, reservations, and partial reads with an
- * optional per-read limit so a test can force the offset/length dance real BMCs make ipmitool do.
+ * optional per-read limit so a test can force the offset/length dance real BMCs make ipmitool do. A record can be
+ * replaced (what a firmware update does to a sensor's name): the most recent addition timestamp moves with it, as
+ * Get SDR Repository Info reports to anyone caching the repository.
  */
 export class SdrRepository {
   private readonly records: Buffer[];
   private reservationId = 0;
+  /** Most recent addition and erase, seconds (IPMI timestamps); 0 until the repository changes. */
+  private additionS = 0;
+  private readonly eraseS = 0;
 
   constructor(
     records: readonly Buffer[],
@@ -31,10 +36,22 @@ export class SdrRepository {
     rsp.writeUInt8(SDR_VERSION, 0);
     rsp.writeUInt16LE(this.records.length, 1);
     rsp.writeUInt16LE(0x0000, 3); // no free space: the repository is read-only
-    rsp.writeUInt32LE(0, 5); // most recent addition
-    rsp.writeUInt32LE(0, 9); // most recent erase
+    rsp.writeUInt32LE(this.additionS, 5); // most recent addition
+    rsp.writeUInt32LE(this.eraseS, 9); // most recent erase
     rsp.writeUInt8(0x02, 13); // Reserve SDR Repository supported; no modal update, delete or partial add
     return ok(rsp);
+  }
+
+  /**
+   * Replaces record `recordId` (1-based) and stamps the change at `nowS`; the stamp always moves forward, so two
+   * changes within one second (or on a clock standing at 0) still read as a change. A new reservation is needed
+   * after it, as after any change to the repository.
+   */
+  replace(recordId: number, record: Buffer, nowS: number): void {
+    if (!(recordId >= 1 && recordId <= this.records.length)) throw new RangeError(`SDR record ${recordId} does not exist (1–${this.records.length})`);
+    this.records[recordId - 1] = record;
+    this.additionS = Math.max(this.additionS + 1, Math.floor(nowS)) >>> 0;
+    this.reservationId = (this.reservationId % 0xffff) + 1;
   }
 
   /** Reserve SDR Repository (33.11): a new reservation cancels the previous one. */

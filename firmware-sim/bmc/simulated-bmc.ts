@@ -82,6 +82,7 @@ export class SimulatedBmc {
   private readonly server: BmcUdpServer;
   private readonly lan15: Lan15Transport | undefined;
   private readonly commands: BmcCommandSet;
+  private readonly sdr: SdrRepository;
   private readonly address: string;
   private readonly requestedPort: number;
   private personalityNow: BmcPersonality;
@@ -107,10 +108,10 @@ export class SimulatedBmc {
     this.sensors = new SensorBank(table, opts.host.snapshot());
     this.fans = new FanModeLease({ fanCount: profile.fans.count, leaseMs: leaseS * 1000, firmwareFanCurve: profile.firmwareFanCurve });
     this.lastCommandPct = this.fans.commandPct(this.sensors.hottestCpuC(), this.clock.nowMs());
-    const sdr = new SdrRepository(
+    const sdr = (this.sdr = new SdrRepository(
       table.map((sensor, i) => encodeFullSensorRecord(i + 1, sensor)),
       opts.maxSdrReadBytes,
-    );
+    ));
     this.sessions = new RmcpPlusSessionTable(MAX_SESSIONS, SESSION_IDLE_TIMEOUT_MS);
     const lan15Enabled = opts.lan15 ?? true;
     const commands = (this.commands = new BmcCommandSet({
@@ -263,6 +264,23 @@ export class SimulatedBmc {
   restoreFan(fanIndex: number): void {
     this.setFanDead(fanIndex, false);
     this.host.setFanHealth?.(fanIndex, 1);
+  }
+
+  /**
+   * Gives a sensor a new name in the SDR, as a firmware update does (Dell renamed sensors between iDRAC releases):
+   * the record is rewritten and the repository's most recent addition timestamp moves.
+   */
+  renameSensor(sensorNumber: number, name: string): void {
+    const index = this.sensors.sensors.findIndex((s) => s.number === sensorNumber);
+    const sensor = this.sensors.sensors[index];
+    if (!sensor) throw new RangeError(`simulated BMC: no sensor number 0x${sensorNumber.toString(16)}`);
+    sensor.name = name;
+    this.sdr.replace(index + 1, encodeFullSensorRecord(index + 1, sensor), this.clock.nowMs() / 1000);
+  }
+
+  /** Requests the BMC has answered (any completion code) for one netFn and command, in sessions and in-band. */
+  requestCount(netFn: number, cmd: number): number {
+    return this.commands.requestCount(netFn, cmd);
   }
 
   /** Every sensor as ipmitool will print it right now. */

@@ -50,14 +50,16 @@ export async function buildSensorBindings(config: AgentConfig, clock: Clock, log
   let ipmiFans: (() => IpmiFanActuator) | undefined;
   // Each bus's code is loaded only when the config names it: an agent keeps to the memory its host needs.
   if (config.ipmi) {
-    const { IpmiFanActuator, IpmiSensorSource, IpmitoolRunner, IpmitoolSession, ipmitoolTargetFromConfig } = await import("../hardware/ipmi/index.js");
+    const { IpmiFanActuator, IpmiSensorSource, IpmitoolRunner, IpmitoolSession, ipmitoolTargetFromConfig, SdrCache } = await import("../hardware/ipmi/index.js");
     const ipmi = config.ipmi;
     const runnerOptions = { target: ipmitoolTargetFromConfig(ipmi), timeoutMs: ipmi.timeoutMs, ipmitoolPath: ipmi.ipmitoolPath, clock };
     // Persistent: one long-lived ipmitool for the sensor loop and another for the fans, so a write never queues
     // behind a listing. Stopped after the agent has handed the fans back (CoolingAgent.stop restores first).
     const persistent = ipmi.session === "persistent";
     const sessionOptions = { ...runnerOptions, logger: logger.child({ bus: "ipmi" }) };
-    const sensorRunner = persistent ? new IpmitoolSession(sessionOptions) : new IpmitoolRunner(runnerOptions);
+    // The sensor sessions read the SDR from a dump made by a one-shot run, instead of walking it as each one opens.
+    const sdrCache = persistent && ipmi.sdrCache ? new SdrCache({ dumpRunner: new IpmitoolRunner(runnerOptions), clock, logger: sessionOptions.logger }) : undefined;
+    const sensorRunner = persistent ? new IpmitoolSession({ ...sessionOptions, ...(sdrCache ? { sdrCache } : {}) }) : new IpmitoolRunner(runnerOptions);
     const source = new IpmiSensorSource({
       runner: sensorRunner,
       clock,
@@ -70,6 +72,7 @@ export async function buildSensorBindings(config: AgentConfig, clock: Clock, log
     stops.push(async () => {
       source.stop();
       if (sensorRunner instanceof IpmitoolSession) await sensorRunner.close();
+      sdrCache?.dispose();
     });
     ipmiFans = () => {
       const fanRunner = persistent ? new IpmitoolSession(sessionOptions) : new IpmitoolRunner(runnerOptions);

@@ -96,6 +96,20 @@ describe("SDR repository", () => {
     expect(repo.info().data?.readUInt16LE(1)).toBe(records.length);
   });
 
+  it("a replaced record moves the most recent addition timestamp forward, and cancels the reservation", () => {
+    const repo = new SdrRepository(records);
+    const additionS = (): number => repo.info().data?.readUInt32LE(5) ?? -1;
+    expect(additionS()).toBe(0);
+    const reservation = repo.reserve().data?.readUInt16LE(0) ?? 0;
+    repo.replace(1, records[0] ?? Buffer.alloc(0), 0);
+    expect(additionS()).toBe(1); // a clock standing at 0 still reads as a change
+    repo.replace(2, records[1] ?? Buffer.alloc(0), 1_700_000_000);
+    expect(additionS()).toBe(1_700_000_000);
+    expect(repo.info().data?.readUInt16LE(1)).toBe(records.length);
+    expect(repo.get(Buffer.from([reservation & 0xff, reservation >> 8, 1, 0, 2, 3])).cc).toBe(0xc5);
+    expect(() => repo.replace(records.length + 1, Buffer.alloc(0), 0)).toThrow(RangeError);
+  });
+
   it("partial reads need the current reservation; a new reservation cancels the old", () => {
     const repo = new SdrRepository(records, 16);
     const first = repo.reserve().data?.readUInt16LE(0) ?? 0;

@@ -59,8 +59,8 @@ describe("ipmitool command line", () => {
 });
 
 describe("IpmiConfig", () => {
-  it("defaults to in-band with a 10 s timeout and a 5 s sweep", () => {
-    expect(IpmiConfig.parse({})).toEqual({ interface: "open", port: 623, timeoutMs: 10_000, sweepPeriodMs: 5_000, reprobeMs: 600_000, ipmitoolPath: "ipmitool", session: "persistent" });
+  it("defaults to in-band with a 10 s timeout, a 5 s sweep, persistent sessions and the SDR cache", () => {
+    expect(IpmiConfig.parse({})).toEqual({ interface: "open", port: 623, timeoutMs: 10_000, sweepPeriodMs: 5_000, reprobeMs: 600_000, ipmitoolPath: "ipmitool", session: "persistent", sdrCache: true });
   });
 
   it("lanplus needs host, username and passwordFile, and says which is missing", () => {

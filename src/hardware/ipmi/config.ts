@@ -11,6 +11,7 @@ export const IPMI_DEFAULTS = {
   reassertMs: 10_000,
   ipmitoolPath: "ipmitool",
   session: "persistent",
+  sdrCache: true,
 } as const;
 
 /**
@@ -38,6 +39,12 @@ export const IpmiConfig = z
       .enum(["persistent", "per-command"])
       .default(IPMI_DEFAULTS.session)
       .describe("persistent: the sensor loop and the fan commands each go through one long-lived ipmitool process (over the LAN one RMCP+ session each), renewed every minute and after any failure; per-command: one ipmitool run per command."),
+    sdrCache: z
+      .boolean()
+      .default(IPMI_DEFAULTS.sdrCache)
+      .describe(
+        "With persistent sessions: dump the BMC's SDR repository to a private temporary file once and open each sensor session on it (ipmitool -S), instead of walking the repository every time a session opens. Each session checks the repository's record count and change timestamps and dumps it again when they differ (and at least hourly). false: walk as each session opens.",
+      ),
   })
   .strict()
   .superRefine((cfg, ctx) => {

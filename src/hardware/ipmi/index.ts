@@ -1,6 +1,7 @@
 export { IpmiConfig, IPMI_DEFAULTS } from "./config.js";
 export { ipmitoolArgs, ipmitoolEnv, ipmitoolTargetFromConfig, type IpmitoolTarget } from "./ipmitool-target.js";
 export { IpmitoolRunner, runSafely, type IpmiCommandRunner, type IpmitoolOutcome, type IpmitoolRunnerOptions } from "./ipmitool-runner.js";
+export { parseSdrRepositoryInfo, SdrCache, sdrDumpRecordCount, SDR_REPOSITORY_INFO_COMMAND, type SdrCacheOptions, type SdrRepositoryState } from "./sdr-cache.js";
 export { IpmitoolSession, IPMITOOL_SESSION_DEFAULTS, type IpmitoolSessionOptions } from "./ipmitool-session.js";
 export { describeFailure, IpmiCompletionCode, parseIpmitoolFailure, type IpmiFailure } from "./ipmitool-failure.js";
 export { IpmiCommandError } from "./ipmi-command-error.js";

@@ -5,6 +5,7 @@ import { SystemClock, type Clock, type TimerHandle } from "../../core/clock.js";
 import { firstLine, parseIpmitoolFailure, type IpmiFailure } from "./ipmitool-failure.js";
 import type { Logger } from "../../core/logger.js";
 import { IpmitoolRunner, type IpmiCommandRunner, type IpmitoolOutcome, type IpmitoolRunnerOptions } from "./ipmitool-runner.js";
+import { SDR_REPOSITORY_INFO_COMMAND, type SdrCache } from "./sdr-cache.js";
 import { ipmitoolArgs, ipmitoolEnv } from "./ipmitool-target.js";
 import { sessionLines, takeAnswer, withoutPrompts } from "./session-stream.js";
 
@@ -17,6 +18,11 @@ export interface IpmitoolSessionOptions extends IpmitoolRunnerOptions {
   shellPath?: string;
   /** Told once when this ipmitool's exec refuses a pipe (shell sessions then), or it has no shell either (one-shot). */
   logger?: Logger;
+  /**
+   * Sessions read the BMC's SDR from this cache (`-S`) instead of walking the repository as they open; each checks
+   * the repository's stamp when it starts (the sensor loop's sessions: the fan commands read no SDR).
+   */
+  sdrCache?: SdrCache;
 }
 
 export const IPMITOOL_SESSION_DEFAULTS = { maxAgeMs: 60_000, idleCloseMs: 20_000 } as const;
@@ -90,6 +96,10 @@ interface LiveSession {
   inputEnded: boolean;
   /** The session-start command has been answered: what ipmitool prints now belongs to the commands. */
   started: boolean;
+  /** The SDR cache stamp the session was opened on (-S), undefined for none. */
+  sdrStamp: string | undefined;
+  /** Opened on a cache checked just before: no need to ask the repository again. */
+  sdrChecked: boolean;
   /** The command waiting for its markers. */
   pending?: { mark: string; settle: (answer: Answer) => void };
 }
@@ -171,8 +181,10 @@ export class IpmitoolSession implements IpmiCommandRunner {
     if (this.idleTimer) this.clock.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     if (this.live && this.clock.nowMs() - this.live.openedAtMs >= this.maxAgeMs) this.retire();
-    const live = this.live ?? this.open();
-    const started = live.started ? undefined : await this.start(live);
+    const opened = this.live ?? this.open();
+    const started = opened.started ? undefined : await this.start(opened);
+    // Starting may have reopened the session on a fresh SDR cache.
+    const live = this.live ?? opened;
     const answer = started ?? (await this.ask(live, lines.text, mark, command));
     if (!answer.ok && !this.answered && this.mode === "exec" && NO_EXEC_INPUT.test(answer.stderr)) {
       // This build's exec will not read a pipe: its readline shell will.
@@ -217,7 +229,34 @@ export class IpmitoolSession implements IpmiCommandRunner {
       this.startNoteLogged = said;
       this.opts.logger?.info({ ipmitool: this.binary, said: firstLine(said) }, "ipmitool says this when it opens a BMC session; not held against any command");
     }
-    return undefined;
+    return this.checkSdrCache(live);
+  }
+
+  /**
+   * With an SDR cache: asks the repository's stamp in the new session and lets the cache refresh itself. A session
+   * whose records are not the current cache's is replaced by one opened on it (started here, once). A time-out or a
+   * session that died is the start's failure; a refusal only means this BMC's repository cannot be cached.
+   */
+  private async checkSdrCache(live: LiveSession): Promise<Answer | undefined> {
+    const cache = this.opts.sdrCache;
+    if (!cache || live.sdrChecked) return undefined;
+    const mark = this.nextMark();
+    const lines = sessionLines(SDR_REPOSITORY_INFO_COMMAND, mark);
+    if (!lines.ok) throw new Error(lines.reason);
+    const info = await this.ask(live, lines.text, mark, SDR_REPOSITORY_INFO_COMMAND);
+    if (!info.ok && (info.failure.kind === "timeout" || live.exited)) {
+      return { ...info, failure: { ...info.failure, message: `session start (Get SDR Repository Info): ${info.failure.message}` } };
+    }
+    const verdict = await cache.check(info.ok ? info.stdout : undefined, live.sdrStamp);
+    // Closed, or gone, while the repository was being dumped: the caller's command is not sent.
+    if (this.closed || live.exited) {
+      const message = this.closed ? "ipmitool session closed" : "session start: the ipmitool session ended while the SDR repository was being cached";
+      return { ok: false, failure: { kind: "failed", exitCode: null, message }, stdout: "", stderr: "" };
+    }
+    if (verdict === "keep") return undefined;
+    this.retire();
+    const next = this.open(true);
+    return this.start(next);
   }
 
   private ask(live: LiveSession, text: string, mark: string, command: readonly string[]): Promise<Answer> {
@@ -239,14 +278,15 @@ export class IpmitoolSession implements IpmiCommandRunner {
     });
   }
 
-  private open(): LiveSession {
+  private open(sdrChecked = false): LiveSession {
     const shell = this.mode === "shell";
+    const sdr = this.opts.sdrCache?.sessionOptions() ?? { args: [], stamp: undefined };
     const args = shell
-      ? ["-c", SHELL_PIPELINE, "sh", this.binary, ...ipmitoolArgs(this.opts.target, ["shell"])]
-      : ["-c", EXEC_PIPELINE, "sh", this.binary, ...ipmitoolArgs(this.opts.target, ["exec", "/dev/stdin"])];
+      ? ["-c", SHELL_PIPELINE, "sh", this.binary, ...ipmitoolArgs(this.opts.target, [...sdr.args, "shell"])]
+      : ["-c", EXEC_PIPELINE, "sh", this.binary, ...ipmitoolArgs(this.opts.target, [...sdr.args, "exec", "/dev/stdin"])];
     // Its own process group, so a time-out kills cat and ipmitool together.
     const child = spawn(this.opts.shellPath ?? "/bin/sh", args, { env: ipmitoolEnv(this.opts.target), stdio: ["pipe", "pipe", "pipe"], detached: true });
-    const live: LiveSession = { child, mode: this.mode, openedAtMs: this.clock.nowMs(), stdout: "", stderr: "", exited: false, inputEnded: false, started: false };
+    const live: LiveSession = { child, mode: this.mode, openedAtMs: this.clock.nowMs(), stdout: "", stderr: "", exited: false, inputEnded: false, started: false, sdrStamp: sdr.stamp, sdrChecked };
     this.sessionsOpened++;
     this.live = live;
     // The session is over when ipmitool's output pipes close (the shell and cat may linger a moment).
