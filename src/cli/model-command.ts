@@ -10,7 +10,7 @@ export interface ModelTrainCliOptions extends TrainingStoreOptions {
   out: string;
   hosts: string;
   epochs: string;
-  hidden: string;
+  hidden?: string;
   batch: string;
   seed: string;
   cooling?: string;
@@ -19,6 +19,14 @@ export interface ModelTrainCliOptions extends TrainingStoreOptions {
   hours?: string;
   maxHosts?: string;
 }
+
+/**
+ * Hidden units per layer by kind of model, when --hidden is not given and the registry serves no model yet (one that
+ * does keeps its width, so each candidate is judged against a model of its own size). The liquid model is narrower:
+ * its grid is 80 fan × pump candidates per host against the air model's 33, and at 32 units it predicts within 10 % of
+ * 64 units on validation for a quarter of the second layer's work (docs/model.md, "Width of the liquid model").
+ */
+export const DEFAULT_HIDDEN: Readonly<Record<CoolingKind, number>> = { air: 64, liquid: 32 };
 
 /** From a store, by default: the last day of at most 50 hosts of each kind (docs/model.md, "Training from a store"). */
 const STORE_DEFAULT_HOURS = 24;
@@ -43,7 +51,7 @@ async function trainCommand(raw: ModelTrainCliOptions): Promise<void> {
   }
   const hosts = parsePositiveNumber("--hosts", raw.hosts, { integer: true, max: 200 });
   const epochs = parsePositiveNumber("--epochs", raw.epochs, { integer: true, max: 1000 });
-  const hidden = parsePositiveNumber("--hidden", raw.hidden, { integer: true, max: 512 });
+  const hiddenGiven = raw.hidden === undefined ? undefined : parsePositiveNumber("--hidden", raw.hidden, { integer: true, max: 512 });
   const batchSize = parsePositiveNumber("--batch", raw.batch, { integer: true, max: 65_536 });
   const seed = parsePositiveNumber("--seed", raw.seed, { integer: true, allowZero: true, max: 2 ** 31 });
   if (raw.envelopeRuns !== undefined && raw.sim !== true) throw usage("--envelope-runs adds simulated runs: it goes with --sim");
@@ -56,16 +64,17 @@ async function trainCommand(raw: ModelTrainCliOptions): Promise<void> {
   const hours = raw.hours === undefined ? STORE_DEFAULT_HOURS : parsePositiveNumber("--hours", raw.hours, { max: 24 * 400 });
   const maxHosts = raw.maxHosts === undefined ? STORE_DEFAULT_MAX_HOSTS : parsePositiveNumber("--max-hosts", raw.maxHosts, { integer: true, max: 100_000 });
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
-  const { liquidRegistryDir } = await import("../controller/model/model-registry.js");
+  const { liquidRegistryDir, ModelRegistry } = await import("../controller/model/model-registry.js");
   const kinds: CoolingKind[] = cooling === "all" ? ["air", "liquid"] : [cooling as CoolingKind];
   const registryDir = (kind: CoolingKind): string => (kind === "air" ? raw.out : liquidRegistryDir(raw.out));
+  const hiddenFor = (kind: CoolingKind): number => hiddenGiven ?? new ModelRegistry(registryDir(kind), kind).currentHidden() ?? DEFAULT_HIDDEN[kind];
 
   if (raw.sim === true || !source) {
     const kind = kinds[0] ?? "air";
     const { simSplit } = await import("../../bench/closed-loop/training-data.js");
     const data = simSplit({ hosts, seed: 2000 + seed, cooling: kind, ...(envelopeRuns !== undefined ? { envelopeRuns } : {}), ...(raw.profile !== undefined ? { profileId: raw.profile } : {}), onRun: (workload, i, total) => progressLine("simulating", i + 1, total, workload) });
     process.stderr.write("\n");
-    await trainAndReport(data, registryDir(kind), { hidden, epochs, batchSize, seed, log });
+    await trainAndReport(data, registryDir(kind), { hidden: hiddenFor(kind), epochs, batchSize, seed, log });
     return;
   }
   const { sequencesFromStore } = await import("../controller/model/store-sequences.js");
@@ -85,7 +94,7 @@ async function trainCommand(raw: ModelTrainCliOptions): Promise<void> {
     await store.close();
   }
   if (splits.length === 0) throw new CoolfleetError(ErrorCode.ModelDataInsufficient, `no hosts with telemetry in ${source.label}: nothing to train on`);
-  for (const { data, kind } of splits) await trainAndReport(data, registryDir(kind), { hidden, epochs, batchSize, seed, log });
+  for (const { data, kind } of splits) await trainAndReport(data, registryDir(kind), { hidden: hiddenFor(kind), epochs, batchSize, seed, log });
 }
 
 async function trainAndReport(data: PipelineData, out: string, opts: { hidden: number; epochs: number; batchSize: number; seed: number; log: (line: string) => void }): Promise<void> {
@@ -132,7 +141,7 @@ export function registerModelCommand(program: Command): void {
     .option("--out <dir>", "model registry directory", "bench-results/models")
     .option("--hosts <n>", "simulated hosts per training run (--sim)", "18")
     .option("--epochs <n>", "training epochs", "40")
-    .option("--hidden <n>", "hidden units per layer", "64")
+    .option("--hidden <n>", `hidden units per layer (default: the serving model's, else ${DEFAULT_HIDDEN.air} for the air model and ${DEFAULT_HIDDEN.liquid} for the liquid one)`)
     .option("--batch <n>", "mini-batch size", "512")
     .option("--seed <n>", "seed for the simulated runs and the weights", "1")
     .option("--envelope-runs <n>", "one-hour operating-envelope exploration runs added to the training runs (--sim; default 12, 0 for none)")

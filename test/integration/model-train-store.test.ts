@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControllerConfig } from "../../src/config/controller-schema.js";
-import { ModelRegistry } from "../../src/controller/model/model-registry.js";
+import { liquidRegistryDir, ModelRegistry } from "../../src/controller/model/model-registry.js";
 import { startModelService } from "../../src/controller/model/model-service.js";
 import { DynamoTelemetryStore } from "../../src/controller/store/dynamodb-telemetry-store.js";
 import { SqliteTelemetryStore } from "../../src/controller/store/sqlite-telemetry-store.js";
@@ -119,6 +119,27 @@ describe("coolfleet model train from a controller's store", () => {
     expect(code).toBe(2);
     expect(output).toContain(message);
   });
+});
+
+describe("coolfleet model train: the network's width", () => {
+  /** One simulated host per run, no envelope runs, one epoch: only the width of the saved model matters here. */
+  /** Trains into `name` and returns the width of the version it saved (the last one). */
+  async function simTrain(name: string, cooling: "air" | "liquid", extra: string[] = []): Promise<number> {
+    const out = join(dir, name);
+    const cli = runCli(["model", "train", "--sim", "--cooling", cooling, "--hosts", "1", "--envelope-runs", "0", "--epochs", "1", "--batch", "2048", "--out", out, ...extra]);
+    const { code } = await cli.exited;
+    expect(code, cli.output()).toBe(0);
+    const registry = new ModelRegistry(cooling === "liquid" ? liquidRegistryDir(out) : out, cooling);
+    return registry.load(registry.versions().at(-1) ?? "none").file.hidden;
+  }
+
+  it("is 64 units for a first air model and 32 for a first liquid one; --hidden overrides; a registry keeps its width", async () => {
+    expect(await simTrain("width-air", "air")).toBe(64);
+    expect(await simTrain("width-liquid", "liquid")).toBe(32);
+    expect(await simTrain("width-16", "liquid", ["--hidden", "16"])).toBe(16);
+    // Retraining without --hidden where a 16-unit model serves: the candidate is 16 units too.
+    expect(await simTrain("width-16", "liquid")).toBe(16);
+  }, 180_000);
 });
 
 describe("the controller's retraining on a DynamoDB store", () => {

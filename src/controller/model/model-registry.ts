@@ -75,6 +75,14 @@ export class ModelRegistry {
     return { version, file, model };
   }
 
+  /** Hidden units of the serving model, read from its file without building it; undefined at cold start. */
+  currentHidden(): number | undefined {
+    const pointer = this.currentPointer();
+    if (!pointer) return undefined;
+    const file = JSON.parse(readFileSync(join(this.dir, `${pointer.version}.json`), "utf8")) as Partial<ModelFile>;
+    return typeof file.hidden === "number" ? file.hidden : undefined;
+  }
+
   /** The serving model, or undefined at cold start. */
   current(): LoadedModel | undefined {
     const pointer = this.currentPointer();
