@@ -11,6 +11,8 @@ const REQUIRED = [
   { bin: "socat", pkg: "socat", why: "virtual serial port pairs (ptys) for the Modbus tests" },
   { bin: "mbpoll", pkg: "mbpoll", why: "a real Modbus RTU master, run against the simulated CDU" },
   { bin: "/usr/bin/python3 -c 'import pymodbus'", pkg: "python3-pymodbus", why: "a second real Modbus client (pymodbus)" },
+  // Only a Recommends of python3-pymodbus, which --no-install-recommends leaves out; its serial client needs it.
+  { bin: "/usr/bin/python3 -c 'import serial_asyncio'", pkg: "python3-serial-asyncio", why: "pymodbus's serial (RTU) client" },
   { bin: "systemd-analyze", pkg: "systemd", why: "verifies the units and rates their security exposure" },
   { bin: "systemd-notify", pkg: "systemd", why: "the agent's and controller's readiness and watchdog messages" },
   { bin: "/usr/bin/python3 --version", pkg: "python3", why: "receives sd_notify datagrams in the service tests" },
