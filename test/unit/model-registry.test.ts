@@ -36,6 +36,19 @@ describe("model registry", () => {
     expect(registry.current()).toBeUndefined();
   });
 
+  it("tells the serving model's width without loading it: none at cold start or from an unreadable file", () => {
+    const registry = new ModelRegistry(join(dir, "width"));
+    expect(registry.currentHidden()).toBeUndefined();
+    const v1 = registry.save(good, 1000, provenance, NOW);
+    expect(registry.currentHidden()).toBeUndefined(); // saved, not promoted
+    registry.promote(v1, "test", NOW);
+    expect(registry.currentHidden()).toBe(8);
+    writeFileSync(join(dir, "width", `${v1}.json`), "{ not json");
+    expect(registry.currentHidden()).toBeUndefined();
+    // Loading it names the file.
+    expect(() => registry.current()).toThrow(`${join(dir, "width", "v0001.json")}: cannot read this model file`);
+  });
+
   it("saves numbered versions that load back to the same predictions", () => {
     const registry = new ModelRegistry(join(dir, "roundtrip"));
     const v1 = registry.save(good, 1000, provenance, NOW);

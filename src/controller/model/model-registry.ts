@@ -66,7 +66,12 @@ export class ModelRegistry {
 
   load(version: string): LoadedModel {
     const path = join(this.dir, `${version}.json`);
-    const file = JSON.parse(readFileSync(path, "utf8")) as ModelFile;
+    let file: ModelFile;
+    try {
+      file = JSON.parse(readFileSync(path, "utf8")) as ModelFile;
+    } catch (err) {
+      throw new Error(`${path}: cannot read this model file (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    }
     const model = modelFromFile(file, path);
     if (this.kind && model.layout.kind !== this.kind) {
       model.dispose();
@@ -75,12 +80,19 @@ export class ModelRegistry {
     return { version, file, model };
   }
 
-  /** Hidden units of the serving model, read from its file without building it; undefined at cold start. */
+  /**
+   * Hidden units of the serving model, read from its file without building it; undefined at cold start or when the
+   * file cannot be read (loading it says why, where it matters).
+   */
   currentHidden(): number | undefined {
-    const pointer = this.currentPointer();
-    if (!pointer) return undefined;
-    const file = JSON.parse(readFileSync(join(this.dir, `${pointer.version}.json`), "utf8")) as Partial<ModelFile>;
-    return typeof file.hidden === "number" ? file.hidden : undefined;
+    try {
+      const pointer = this.currentPointer();
+      if (!pointer) return undefined;
+      const file = JSON.parse(readFileSync(join(this.dir, `${pointer.version}.json`), "utf8")) as Partial<ModelFile>;
+      return typeof file.hidden === "number" ? file.hidden : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The serving model, or undefined at cold start. */
