@@ -1,8 +1,10 @@
+import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { NetFn, SimulatedBmc } from "../../firmware-sim/bmc/index.js";
 import { SimHost, loadProfile } from "../../firmware-sim/index.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { IpmitoolRunner, IpmitoolSession, parseSdrTypeOutput, SdrCache, type IpmitoolTarget } from "../../src/hardware/ipmi/index.js";
+import { ipmitoolBuild } from "../helpers/ipmitool-builds.js";
 
 /**
  * The SDR cache with the real ipmitool against the simulated iDRAC: a one-shot `sdr dump`, sessions opened on it
@@ -30,8 +32,8 @@ async function startBmc(): Promise<{ bmc: SimulatedBmc; target: IpmitoolTarget }
 }
 
 /** A sensor session renewed before every command (maxAgeMs 0), with or without an SDR cache. */
-function renewingSession(target: IpmitoolTarget, cache: SdrCache | undefined): IpmitoolSession {
-  const s = new IpmitoolSession({ target, timeoutMs: 10_000, maxAgeMs: 0, ...(cache ? { sdrCache: cache } : {}) });
+function renewingSession(target: IpmitoolTarget, cache: SdrCache | undefined, ipmitoolPath?: string): IpmitoolSession {
+  const s = new IpmitoolSession({ target, timeoutMs: 10_000, maxAgeMs: 0, ...(cache ? { sdrCache: cache } : {}), ...(ipmitoolPath ? { ipmitoolPath } : {}) });
   cleanups.push(() => s.close());
   return s;
 }
@@ -98,6 +100,22 @@ describe("SDR cache against the simulated BMC", () => {
     const walksAfter = bmc.requestCount(NetFn.Storage, GET_SDR);
     expect(listing((await s.run(["sdr", "type", "temperature"])).stdout)[0]).toMatch(/^System Exhaust/);
     expect(bmc.requestCount(NetFn.Storage, GET_SDR)).toBe(walksAfter);
+  });
+
+  it("works the same through ipmitool shell sessions (builds whose exec refuses a pipe)", async () => {
+    const { bmc, target } = await startBmc();
+    const build = ipmitoolBuild({ exec: true });
+    cleanups.push(() => rmSync(build.dir, { recursive: true, force: true }));
+    const c = new SdrCache({ dumpRunner: new IpmitoolRunner({ target, timeoutMs: 10_000, ipmitoolPath: build.path }) });
+    cleanups.push(() => c.dispose());
+    const expected = listing((await new IpmitoolRunner({ target, timeoutMs: 10_000 }).run(["sdr", "type", "temperature"])).stdout);
+    const oneWalk = bmc.requestCount(NetFn.Storage, GET_SDR);
+    const s = renewingSession(target, c, build.path);
+    for (let round = 0; round < 3; round++) expect(listing((await s.run(["sdr", "type", "temperature"])).stdout)).toEqual(expected);
+    expect(s.feeding).toBe("shell");
+    expect(c.off).toBeUndefined();
+    // The dump's walk, and none in the three shell sessions opened on it.
+    expect(bmc.requestCount(NetFn.Storage, GET_SDR) - oneWalk).toBe(oneWalk);
   });
 
   it("a dump that cannot be written leaves the sessions walking, and the listings right", async () => {
