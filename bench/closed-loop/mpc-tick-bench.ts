@@ -71,7 +71,8 @@ async function main(): Promise<void> {
   const objectives = new Map<string, typeof ENERGY_OBJECTIVE>();
   const tickMs: number[] = [];
   // The process's CPU time per tick beside its wall time: a tick whose wall time far exceeds its CPU time waited for
-  // the machine (another process, the hypervisor), not for the planner.
+  // the machine (another process, the hypervisor); one whose CPU time exceeds its wall time had other threads of this
+  // process working beside it (V8's concurrent garbage collection).
   const tickCpuMs: number[] = [];
   // The warm-up minute, then the probation (11 periods until the first prediction is due, 40 scored), then the timed ones.
   const untimed = 61 + 11 + 40;

@@ -14,9 +14,8 @@ const LAST_RECORD_ID = 0xffff;
 export class SdrRepository {
   private readonly records: Buffer[];
   private reservationId = 0;
-  /** Most recent addition and erase, seconds (IPMI timestamps); 0 until the repository changes. */
+  /** Most recent addition, seconds (an IPMI timestamp); 0 until a record is replaced. */
   private additionS = 0;
-  private readonly eraseS = 0;
 
   constructor(
     records: readonly Buffer[],
@@ -37,7 +36,7 @@ export class SdrRepository {
     rsp.writeUInt16LE(this.records.length, 1);
     rsp.writeUInt16LE(0x0000, 3); // no free space: the repository is read-only
     rsp.writeUInt32LE(this.additionS, 5); // most recent addition
-    rsp.writeUInt32LE(this.eraseS, 9); // most recent erase
+    rsp.writeUInt32LE(0, 9); // most recent erase: records are replaced, never erased
     rsp.writeUInt8(0x02, 13); // Reserve SDR Repository supported; no modal update, delete or partial add
     return ok(rsp);
   }

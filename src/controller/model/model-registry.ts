@@ -65,13 +65,7 @@ export class ModelRegistry {
   }
 
   load(version: string): LoadedModel {
-    const path = join(this.dir, `${version}.json`);
-    let file: ModelFile;
-    try {
-      file = JSON.parse(readFileSync(path, "utf8")) as ModelFile;
-    } catch (err) {
-      throw new Error(`${path}: cannot read this model file (${err instanceof Error ? err.message : String(err)})`, { cause: err });
-    }
+    const { path, file } = this.readFile(version);
     const model = modelFromFile(file, path);
     if (this.kind && model.layout.kind !== this.kind) {
       model.dispose();
@@ -87,11 +81,20 @@ export class ModelRegistry {
   currentHidden(): number | undefined {
     try {
       const pointer = this.currentPointer();
-      if (!pointer) return undefined;
-      const file = JSON.parse(readFileSync(join(this.dir, `${pointer.version}.json`), "utf8")) as Partial<ModelFile>;
-      return typeof file.hidden === "number" ? file.hidden : undefined;
+      const hidden = pointer ? (this.readFile(pointer.version).file as Partial<ModelFile>).hidden : undefined;
+      return typeof hidden === "number" ? hidden : undefined;
     } catch {
       return undefined;
+    }
+  }
+
+  /** A version's file as stored, parsed; an error naming the file when it cannot be read. */
+  private readFile(version: string): { path: string; file: ModelFile } {
+    const path = join(this.dir, `${version}.json`);
+    try {
+      return { path, file: JSON.parse(readFileSync(path, "utf8")) as ModelFile };
+    } catch (err) {
+      throw new Error(`${path}: cannot read this model file (${err instanceof Error ? err.message : String(err)})`, { cause: err });
     }
   }
 
