@@ -126,7 +126,7 @@ const CHOSEN_HOLD: Partial<MpcPolicyOptions> = { cpuMarginC: 0.5, smoothnessWPer
 
 /**
  * Picks MPC's settings on the training workloads only (never on held-out ones):
- * `node dist/bench/closed-loop/mpc-tuning.js <model dir> <baseline-tuning.json> [state|energy] [hold|slack|margins|load|probation|fallback|leakage|liquid-leakage|guard] [profile]`
+ * `node dist/bench/closed-loop/mpc-tuning.js <model dir> <baseline-tuning.json> [state|energy] [hold|slack|margins|load|probation|fallback|leakage|liquid-leakage|guard|headroom] [profile]`
  * (MPC_TUNING_BASE: the settings the grid starts from, above).
  * - margins: the least whole-server energy among settings with no throttling, overshoot ≤ 2 °C and fan total
  *   variation no worse than B1's.
@@ -137,6 +137,7 @@ const CHOSEN_HOLD: Partial<MpcPolicyOptions> = { cpuMarginC: 0.5, smoothnessWPer
  * - leakage: the weight of a leakage watt against a fan watt; the least whole-server energy among settings with no
  *   throttling and overshoot ≤ 2 °C, ties within 0.2 % to the least fan movement.
  * - guard: the fallback's guard against cutting a hot host's fans (chooseGuard).
+ * - headroom: the fallback's Cooling headroom for hosts near their target (chooseHeadroom; run with both objectives).
  * - probation, fallback (the fallback B2's gains): each setting also on the training workloads with W9's faults injected; the least overshoot (over hosts
  *   that can hold their target) there, ties within 0.2 °C to the least whole-server energy without faults (probation:
  *   to the longest probation first), among settings whose energy without faults is within 0.2 % of no probation's.
@@ -155,6 +156,10 @@ async function main(): Promise<void> {
   }
   if (gridArg === "guard") {
     await chooseGuard(modelDir, tuning, mode);
+    return;
+  }
+  if (gridArg === "headroom") {
+    await chooseHeadroom(modelDir, tuning, mode);
     return;
   }
   const grid = onBase(gridArg === "margins" ? marginsGrid() : gridArg === "slack" ? slackGrid() : gridArg === "load" ? loadWindowGrid() : gridArg === "leakage" ? leakageGrid() : gridArg === "liquid-leakage" ? liquidLeakageGrid() : holdGrid());
@@ -215,21 +220,49 @@ async function chooseWithFaults(
  * whole-server energy within 0.2 %, and the overshoot* with faults no more than 0.2 °C higher.
  */
 async function chooseGuard(modelDir: string, tuning: BaselineTuning, mode: ObjectiveMode): Promise<void> {
-  const results: { fallbackNoCutWhileHot: boolean; fleet: TrainingTotals; faulted: TrainingTotals }[] = [];
-  for (const fallbackNoCutWhileHot of [false, true]) {
-    const make = (await createBenchMpc(modelDir, () => undefined, { ...BASE, fallbackNoCutWhileHot }))(tuning);
-    const fleet = trainingTotals(make, mode, false, FLEET_BUDGET);
-    const faulted = trainingTotals(make, mode, true);
-    results.push({ fallbackNoCutWhileHot, fleet, faulted });
-    process.stdout.write(`fallbackNoCutWhileHot ${fallbackNoCutWhileHot}:\n  training, ${FLEET_BUDGET.hosts} hosts × ${FLEET_BUDGET.seeds.length} seeds: ${describe(fleet)}\n  training + W9's faults: ${describe(faulted)}\n`);
-  }
-  const [off, on] = results;
+  const [off, on] = await switchOffAndOn(modelDir, tuning, mode, "fallbackNoCutWhileHot");
   if (!off || !on) return;
   const adopt =
     on.fleet.overshootControllableC < off.fleet.overshootControllableC &&
     on.fleet.totalJ <= off.fleet.totalJ * (1 + ENERGY_TIE) &&
     on.faulted.overshootControllableC <= off.faulted.overshootControllableC + 0.2;
   process.stdout.write(`chosen: fallbackNoCutWhileHot ${adopt}\n`);
+}
+
+interface SwitchResult {
+  fleet: TrainingTotals;
+  faulted: TrainingTotals;
+}
+
+/** One boolean setting off, then on (on BASE): the training workloads with 50 hosts × 3 seeds, and with W9's faults (6 hosts). */
+async function switchOffAndOn(modelDir: string, tuning: BaselineTuning, mode: ObjectiveMode, key: "fallbackNoCutWhileHot" | "fallbackHeadroom"): Promise<SwitchResult[]> {
+  const results: SwitchResult[] = [];
+  for (const value of [false, true]) {
+    const make = (await createBenchMpc(modelDir, () => undefined, { ...BASE, [key]: value }))(tuning);
+    const fleet = trainingTotals(make, mode, false, FLEET_BUDGET);
+    const faulted = trainingTotals(make, mode, true);
+    results.push({ fleet, faulted });
+    process.stdout.write(`${key} ${value} (${mode}):\n  training, ${FLEET_BUDGET.hosts} hosts × ${FLEET_BUDGET.seeds.length} seeds: ${describe(fleet)}\n  training + W9's faults: ${describe(faulted)}\n`);
+  }
+  return results;
+}
+
+/**
+ * The fallback's Cooling headroom (FallbackHeadroom) against none, on BASE; run once per objective. Adopted if both
+ * runs say so: under the energy objective (where no state machine gives a hot host headroom) the fleet's time above
+ * target is lower, its overshoot* no higher and its whole-server energy within 0.2 %, and with W9's faults the
+ * overshoot* no more than 0.2 °C higher; under the state objectives the fleet's whole-server energy is within 0.2 %
+ * and its overshoot* no higher.
+ */
+async function chooseHeadroom(modelDir: string, tuning: BaselineTuning, mode: ObjectiveMode): Promise<void> {
+  const [off, on] = await switchOffAndOn(modelDir, tuning, mode, "fallbackHeadroom");
+  if (!off || !on) return;
+  const energyAndOvershoot = on.fleet.totalJ <= off.fleet.totalJ * (1 + ENERGY_TIE) && on.fleet.overshootControllableC <= off.fleet.overshootControllableC;
+  const adopt =
+    mode === "energy"
+      ? energyAndOvershoot && on.fleet.aboveTargetS < off.fleet.aboveTargetS && on.faulted.overshootControllableC <= off.faulted.overshootControllableC + 0.2
+      : energyAndOvershoot;
+  process.stdout.write(`${mode} objectives: fallbackHeadroom ${adopt ? "passes" : "fails"} (adopted if both objectives' runs pass)\n`);
 }
 
 await main();

@@ -65,6 +65,11 @@ describe("MPC's fallback with the guard", () => {
   });
 
   it("leaves B1's curve as it is when the guard is off", () => {
-    expect(firstRound(new MpcPolicy(undefined, { planPeriodMs: 1000, fallbackNoCutWhileHot: false }))).toBe(70);
+    // Without the headroom too, which would put this host 4 °C over its lowered target, on B1's 85 % step.
+    expect(firstRound(new MpcPolicy(undefined, { planPeriodMs: 1000, fallbackNoCutWhileHot: false, fallbackHeadroom: false }))).toBe(70);
+  });
+
+  it("with the headroom alone, plans the host on B1's step for its lowered target", () => {
+    expect(firstRound(new MpcPolicy(undefined, { planPeriodMs: 1000, fallbackNoCutWhileHot: false }))).toBe(85);
   });
 });

@@ -8,9 +8,7 @@ import { CoolfleetError, ErrorCode } from "../../core/errors.js";
 import type { PidGains } from "./margin-pid.js";
 import { effectiveTargetC, hasTrustedCpu, isTrusted } from "./margins.js";
 import type { HostObjective } from "./objective.js";
-import { B1StepwisePolicy } from "./policy-b1-stepwise.js";
-import { B2CascadePidPolicy } from "./policy-b2-pid.js";
-import { noCutWhileHot } from "./no-cut-while-hot.js";
+import { MpcFallback } from "./mpc-fallback.js";
 import { chooseFanPct, type ChoiceTuning, type MpcEnergyModel } from "./policy-mpc-choice.js";
 import { PredictionErrorTracker } from "./policy-mpc-error.js";
 import { objectiveFor, type PlannerInput, type PlanningPolicy, type PlanRoute } from "./policy.js";
@@ -94,6 +92,12 @@ export interface MpcPolicyOptions {
    * (noCutWhileHot). Default true: chosen on the training workloads (docs/model.md).
    */
   fallbackNoCutWhileHot?: boolean;
+  /**
+   * A host on the fallback with a CPU or drive reading within the Cooling band of its target is planned with the
+   * headroom objective at once, until it is back below the band by the hysteresis (FallbackHeadroom). Default true:
+   * chosen on the training workloads under both objectives (docs/model.md).
+   */
+  fallbackHeadroom?: boolean;
   leasePeriods?: number;
   log?: (message: string) => void;
 }
@@ -173,7 +177,7 @@ interface HostMemory {
  */
 export class MpcPolicy implements PlanningPolicy {
   readonly id = "mpc";
-  private readonly fallback: PlanningPolicy;
+  private readonly fallback: MpcFallback;
   private readonly tracker: PredictionErrorTracker;
   private readonly memory = new Map<string, HostMemory>();
   private readonly onFallback = new Map<string, MpcFallbackReason>();
@@ -197,13 +201,18 @@ export class MpcPolicy implements PlanningPolicy {
   private readonly liquidTuning: ChoiceTuning;
   /** Hosts that announce their watts: one tuning per distinct set, so the candidates' watts are computed once per set. */
   private readonly tuningByWatts = new Map<string, ChoiceTuning>();
-  private readonly fallbackNoCutWhileHot: boolean;
 
   constructor(
     private model: ThermalPredictor | undefined,
     private readonly options: MpcPolicyOptions,
   ) {
-    this.fallback = (options.fallback ?? "b1") === "b1" ? new B1StepwisePolicy() : new B2CascadePidPolicy(options.planPeriodMs, options.b2Gains ? { fanGains: options.b2Gains } : {});
+    this.fallback = new MpcFallback({
+      baseline: options.fallback ?? "b1",
+      planPeriodMs: options.planPeriodMs,
+      b2Gains: options.b2Gains,
+      noCutWhileHot: options.fallbackNoCutWhileHot ?? true,
+      headroom: options.fallbackHeadroom ?? true,
+    });
     this.tracker = new PredictionErrorTracker(options.errorTauMs ?? 60_000, 2 * options.planPeriodMs);
     this.tuning = {
       energy: { ...MPC_DEFAULT_ENERGY, ...options.energy },
@@ -238,7 +247,6 @@ export class MpcPolicy implements PlanningPolicy {
     this.loadWindowPeriods = Math.max(1, Math.min(HISTORY_PERIODS, Math.round(options.loadWindowPeriods ?? 3)));
     this.recoverErrorC = options.recoverErrorC ?? 1.2;
     this.leasePeriods = options.leasePeriods ?? DEFAULT_LEASE_PERIODS;
-    this.fallbackNoCutWhileHot = options.fallbackNoCutWhileHot ?? true;
     this.log = options.log ?? (() => undefined);
     // Holding a level within its tolerance must never let a prediction pass the target itself.
     if (!(this.tuning.holdToleranceC >= 0 && this.tuning.holdToleranceC <= this.cpuMarginC && this.tuning.holdToleranceC <= this.driveMarginC)) {
@@ -282,7 +290,7 @@ export class MpcPolicy implements PlanningPolicy {
     const proposals: SetpointProposal[] = [];
     if (this.model && batches.air.hosts.length > 0) proposals.push(...this.planWithModel(this.model, input.nowMs, batches.air));
     if (this.liquidModel && batches.liquid.hosts.length > 0) proposals.push(...this.planWithModel(this.liquidModel, input.nowMs, batches.liquid));
-    if (fallbackHosts.length > 0) proposals.push(...this.planFallback(input, fallbackHosts));
+    if (fallbackHosts.length > 0) proposals.push(...this.fallback.plan(input, fallbackHosts));
     return proposals;
   }
 
@@ -314,16 +322,6 @@ export class MpcPolicy implements PlanningPolicy {
     return { hosts, state: state.subarray(0, hosts.length * nState) };
   }
 
-  private planFallback(input: PlannerInput, hosts: HostView[]): SetpointProposal[] {
-    const proposals = this.fallback.plan({ ...input, hosts });
-    if (!this.fallbackNoCutWhileHot) return proposals;
-    const byId = new Map(hosts.map((h) => [h.hostId, h]));
-    return proposals.map((p) => {
-      const host = byId.get(p.hostId);
-      return host ? noCutWhileHot(p, host, objectiveFor(input, host.hostId)) : p;
-    });
-  }
-
   forget(hostIds: Iterable<string>): void {
     const ids = [...hostIds];
     this.fallback.forget(ids);
@@ -336,7 +334,7 @@ export class MpcPolicy implements PlanningPolicy {
 
   /** The fallback baseline's name in log lines ("B1" or "B2"). */
   get fallbackId(): string {
-    return this.fallback.id.toUpperCase();
+    return this.fallback.baseline.id.toUpperCase();
   }
 
   /** Whether (and why) a host is currently planned by the fallback baseline: the per-host fallback flag. */
@@ -350,7 +348,7 @@ export class MpcPolicy implements PlanningPolicy {
    */
   routeOf(hostId: string): PlanRoute {
     const reason = this.onFallback.get(hostId) ?? (this.memory.has(hostId) ? undefined : this.model || this.liquidModel ? "warm-up" : "cold-start");
-    return reason === undefined ? { policy: this.id } : { policy: this.fallback.id, reason };
+    return reason === undefined ? { policy: this.id } : { policy: this.fallback.baseline.id, reason };
   }
 
   /** Share of host-periods planned by the fallback baseline since this policy was made. */
