@@ -1,11 +1,10 @@
 import { HISTORY_PERIODS, N_LOAD, nowValues, OUTPUTS } from "../model/feature-spec.js";
 import { HostHistory } from "../model/host-history.js";
-import { AIR_LAYOUT, type CoolingKind, type ModelLayout } from "../model/model-layout.js";
+import { AIR_LAYOUT, type CoolingKind } from "../model/model-layout.js";
 import { sampleFromView } from "../model/thermal-sample.js";
 import type { HostView, SetpointProposal } from "../types.js";
 import type { Capabilities } from "../../protocol/index.js";
 import { CoolfleetError, ErrorCode } from "../../core/errors.js";
-import type { PidGains } from "./margin-pid.js";
 import { effectiveTargetC, hasTrustedCpu, isTrusted } from "./margins.js";
 import type { HostObjective } from "./objective.js";
 import { MpcFallback } from "./mpc-fallback.js";
@@ -13,118 +12,12 @@ import { chooseFanPct, type ChoiceTuning, type MpcEnergyModel } from "./policy-m
 import { PredictionErrorTracker } from "./policy-mpc-error.js";
 import { objectiveFor, type PlannerInput, type PlanningPolicy, type PlanRoute } from "./policy.js";
 import { controlsFans, controlsPump, DEFAULT_LEASE_PERIODS, leaseTtlMs, setpointsFor } from "./proposal.js";
+import { candidateGrid, nearestIndex, pairGrid } from "./policy-mpc-grid.js";
+import { MPC_DEFAULT_ENERGY, MPC_LIQUID_FAN_STEP_PCT, MPC_PUMP_STEP_PCT, type MpcFallbackReason, type MpcPolicyOptions, type ThermalPredictor } from "./policy-mpc-options.js";
 
-/** What MPC needs of a thermal model: one batched prediction for N hosts × K held levels (ThermalMlp does it). */
-export interface ThermalPredictor {
-  /** Its inputs and outputs (absent = the air layout). */
-  readonly layout?: ModelLayout;
-  /**
-   * Returns [N × K × outputs] changes from each host's "now" values, host-major; with the liquid layout each
-   * candidate is a fan level and the pump level at the same index.
-   */
-  predictGrid(state: Float32Array, load: Float32Array, candidateFanPcts: readonly number[], candidatePumpPcts?: readonly number[]): Float32Array;
-}
+export { candidateGrid, pairGrid } from "./policy-mpc-grid.js";
+export { MPC_DEFAULT_ENERGY, MPC_LIQUID_FAN_STEP_PCT, MPC_PUMP_STEP_PCT, type MpcFallbackReason, type MpcPolicyOptions, type ThermalPredictor } from "./policy-mpc-options.js";
 
-export interface MpcPolicyOptions {
-  /** How often plan() runs: B2's dt and the period the model was trained at. */
-  planPeriodMs: number;
-  /** Candidate fan levels are this far apart, between the host's bounds. */
-  candidateStepPct?: number;
-  /**
-   * The model for liquid-cooled hosts (a controllable pump), with the pump and coolant in its layout. Without one
-   * those hosts are planned by the fallback baseline.
-   */
-  liquidModel?: ThermalPredictor | undefined;
-  /** Liquid-cooled hosts: fan × pump candidates, fans this far apart … */
-  liquidFanStepPct?: number;
-  /** … and the pump this far apart. */
-  pumpStepPct?: number;
-  /** The load assumed to persist is the mean utilisation over this many periods (default 3). */
-  loadWindowPeriods?: number;
-  /** Predicted coolant readings must stay this far below their (objective-adjusted) targets. */
-  coolantMarginC?: number;
-  /** Predicted CPU readings must stay this far below their (objective-adjusted) targets. */
-  cpuMarginC?: number;
-  driveMarginC?: number;
-  /**
-   * The energy model (MPC_DEFAULT_ENERGY's fields): fan, pump and leakage watts for hosts whose birth does not announce
-   * their own (capabilities fans/pump maxPowerW, cpuLeakage, which win where given), and the leakage weight.
-   */
-  energy?: Partial<MpcEnergyModel>;
-  /**
-   * The leakage weight for liquid-cooled hosts (energy.leakageWeight is the air-cooled hosts'). Default 1: the weight
-   * of 3 was chosen on the air fleet; on the liquid fleet's training workloads 1 is the choice (docs/model.md).
-   */
-  liquidLeakageWeight?: number;
-  smoothnessWPerPct?: number;
-  switchThresholdW?: number;
-  /** Move blocking: rounds in a row a cheaper level must win before a feasible held level is left (see ChoiceTuning). */
-  holdRounds?: number;
-  /** Hold only moves that reverse the last one (see ChoiceTuning). */
-  holdReversalsOnly?: boolean;
-  holdToleranceC?: number;
-  /** No level meets the limits: the cheapest within this much of the least violation (see ChoiceTuning). */
-  infeasibleSlackC?: number;
-  /** CPU predictions shorter than this are not constrained (see ChoiceTuning). */
-  cpuConstrainFromS?: number;
-  /**
-   * Probation: after its warm-up minute a host stays on the fallback baseline while the model predicts it in the
-   * shadow, until this many of those predictions have been scored — the model commands no host on which its error
-   * is unmeasured.
-   * 0 = no probation.
-   */
-  probationPredictions?: number;
-  /** A host whose live 10 s prediction error (mean absolute, 60 s average) exceeds this goes to the fallback … */
-  fallbackErrorC?: number;
-  /** … until it is back below this. */
-  recoverErrorC?: number;
-  errorTauMs?: number;
-  /** B2's gains, when B2 is the fallback. */
-  b2Gains?: Partial<PidGains>;
-  /**
-   * Which baseline plans the hosts the model does not (cold start, warm-up, probation, prediction error): "b1", the
-   * stock stepwise curve (default: chosen on the training workloads, plain and with W9's faults — less energy, less
-   * fan movement and less overshoot than B2; docs/model.md), or "b2", the cascade PID.
-   */
-  fallback?: "b1" | "b2";
-  /**
-   * While a host on the fallback is at or above a target, its fans (pump) are never set below what it runs now
-   * (noCutWhileHot). Default true: chosen on the training workloads (docs/model.md).
-   */
-  fallbackNoCutWhileHot?: boolean;
-  /**
-   * A host on the fallback with a CPU or drive reading within the Cooling band of its target is planned with the
-   * headroom objective at once, until it is back below the band by the hysteresis (FallbackHeadroom). Default true:
-   * chosen on the training workloads under both objectives (docs/model.md).
-   */
-  fallbackHeadroom?: boolean;
-  leasePeriods?: number;
-  log?: (message: string) => void;
-}
-
-/**
- * Defaults for the PowerEdge class of the reference (6 × 12 W fans; 18 W pump; 2 × 26 W leakage at 85 °C, ×2 per
- * 19 K). Leakage weighs 3: the cost sees leakage at the 60 s prediction, while a held fan level goes on cooling the
- * heatsink for minutes, so at weight 1 MPC undervalued the leakage a faster fan saves (on the training workloads it
- * traded 1.2 Wh of fans for 5 Wh of leakage against B1 on W7). Chosen on the training workloads (mpc-tuning.js …
- * leakage; docs/model.md).
- */
-export const MPC_DEFAULT_ENERGY: Readonly<MpcEnergyModel> = Object.freeze({ fanMaxPowerW: 72, pumpMaxPowerW: 18, leakageAt85W: 52, leakageDoublingK: 19, leakageWeight: 3 });
-
-/**
- * The fan × pump grid of liquid-cooled hosts: on cold plates the fans cool only the drives and the chassis, so 10 %
- * steps lose little, and they keep one planner tick for 1 000 liquid-cooled hosts within 100 ms (80 candidates each
- * on the R750 instead of 144 at 5 %; docs/model.md).
- */
-export const MPC_LIQUID_FAN_STEP_PCT = 10;
-export const MPC_PUMP_STEP_PCT = 10;
-
-/**
- * Why a host is planned by the fallback baseline instead of the model: no model for its kind of cooling yet
- * (cold start), its first minute, fans it may not command, a model input it cannot give (no trusted inlet reading
- * in its history), its model's error not measured yet (probation), or a live prediction error past the threshold.
- */
-export type MpcFallbackReason = "cold-start" | "warm-up" | "fans-not-controlled" | "missing-inputs" | "probation" | "prediction-error";
 
 interface ModelHost {
   host: HostView;
@@ -516,40 +409,6 @@ export class MpcPolicy implements PlanningPolicy {
 
 const CPU10 = OUTPUTS.indexOf("cpuIn10C");
 const MAX_ENERGY_MODELS = 64;
-
-/** The candidate nearest to what a host runs (fan, and pump when the candidates have one). */
-function nearestIndex(fans: readonly number[], pumps: readonly number[] | undefined, fanPct: number, pumpPct: number): number {
-  let best = 0;
-  let bestD = Infinity;
-  fans.forEach((f, i) => {
-    const d = Math.abs(f - fanPct) + (pumps ? Math.abs((pumps[i] ?? 0) - pumpPct) : 0);
-    if (d < bestD) {
-      best = i;
-      bestD = d;
-    }
-  });
-  return best;
-}
-
-/** Every fan level with every pump level: aligned lists, fan-major. */
-export function pairGrid(fans: readonly number[], pumps: readonly number[]): { candidates: number[]; pumps: number[] } {
-  const out = { candidates: [] as number[], pumps: [] as number[] };
-  for (const f of fans) {
-    for (const p of pumps) {
-      out.candidates.push(f);
-      out.pumps.push(p);
-    }
-  }
-  return out;
-}
-
-/** Levels from low to high (both included) every stepPct. */
-export function candidateGrid(lowPct: number, highPct: number, stepPct: number): number[] {
-  const grid: number[] = [];
-  for (let pct = lowPct; pct < highPct - 1e-9; pct += stepPct) grid.push(Math.round(pct * 100) / 100);
-  grid.push(highPct);
-  return grid;
-}
 
 /**
  * The load assumed over the horizons: it stays where it is (persistence), except under the feed-forward objective
