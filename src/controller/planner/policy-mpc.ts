@@ -7,7 +7,7 @@ import type { Capabilities } from "../../protocol/index.js";
 import { CoolfleetError, ErrorCode } from "../../core/errors.js";
 import { effectiveTargetC, hasTrustedCpu, isTrusted } from "./margins.js";
 import type { HostObjective } from "./objective.js";
-import { MpcFallback } from "./mpc-fallback.js";
+import { MpcFallback } from "./policy-mpc-fallback.js";
 import { chooseFanPct, type ChoiceTuning, type MpcEnergyModel } from "./policy-mpc-choice.js";
 import { PredictionErrorTracker } from "./policy-mpc-error.js";
 import { objectiveFor, type PlannerInput, type PlanningPolicy, type PlanRoute } from "./policy.js";

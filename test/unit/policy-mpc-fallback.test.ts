@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FallbackHeadroom, MpcFallback } from "../../src/controller/planner/mpc-fallback.js";
+import { FallbackHeadroom, MpcFallback } from "../../src/controller/planner/policy-mpc-fallback.js";
 import { ENERGY_OBJECTIVE, type HostObjective } from "../../src/controller/planner/objective.js";
 import { MpcPolicy } from "../../src/controller/planner/policy-mpc.js";
 import type { HostTemperature, HostView } from "../../src/controller/types.js";
