@@ -33,4 +33,3 @@ export function candidateGrid(lowPct: number, highPct: number, stepPct: number):
   grid.push(highPct);
   return grid;
 }
-
