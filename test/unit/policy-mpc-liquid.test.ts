@@ -3,7 +3,7 @@ import { OUTPUTS } from "../../src/controller/model/feature-spec.js";
 import { LIQUID_LAYOUT, LIQUID_OUTPUTS } from "../../src/controller/model/model-layout.js";
 import { ENERGY_OBJECTIVE } from "../../src/controller/planner/objective.js";
 import { chooseFanPct, limitAtC, pumpPowerW, type ChoiceTuning } from "../../src/controller/planner/policy-mpc-choice.js";
-import { candidateGrid, MPC_DEFAULT_ENERGY, MpcPolicy, type MpcPolicyOptions, type ThermalPredictor } from "../../src/controller/planner/policy-mpc.js";
+import { candidateGrid, MPC_DEFAULT_ENERGY, MpcPolicy, pairGrid, type MpcPolicyOptions, type ThermalPredictor } from "../../src/controller/planner/policy-mpc.js";
 import type { HostView } from "../../src/controller/types.js";
 import { cpuTemp, fanCapabilities, hostView, inletTemp } from "../helpers/host-view.js";
 
@@ -47,17 +47,6 @@ class FakeLiquidModel implements ThermalPredictor {
 
 const TUNING: ChoiceTuning = { energy: MPC_DEFAULT_ENERGY, smoothnessWPerPct: 0.05, switchThresholdW: 1, holdRounds: 1, holdReversalsOnly: false, holdToleranceC: 0.5, cpuConstrainFromS: 10, infeasibleSlackC: 0 };
 
-function pairs(fans: readonly number[], pumps: readonly number[]): { fans: number[]; pumps: number[] } {
-  const out = { fans: [] as number[], pumps: [] as number[] };
-  for (const f of fans) {
-    for (const p of pumps) {
-      out.fans.push(f);
-      out.pumps.push(p);
-    }
-  }
-  return out;
-}
-
 function liquidView(hostId: string, cpuC: number, coolantC: number): HostView {
   return hostView({
     hostId,
@@ -83,7 +72,7 @@ function airView(hostId: string, cpuC: number): HostView {
 
 describe("MPC on liquid-cooled hosts: fan × pump candidates", () => {
   it("never picks a fan and pump pair predicted to break a CPU, drive or coolant limit while a pair that keeps them exists", () => {
-    const grid = pairs(candidateGrid(15, 100, 5), candidateGrid(30, 100, 10));
+    const grid = pairGrid(candidateGrid(15, 100, 5), candidateGrid(30, 100, 10));
     const model = new FakeLiquidModel();
     let checked = 0;
     let infeasible = 0;
@@ -91,9 +80,9 @@ describe("MPC on liquid-cooled hosts: fan × pump candidates", () => {
       for (const coolantNowC of [35, 41, 44.5]) {
         for (const slope of [0.15, 0.3, 0.5]) {
           model.pumpSlopeCPerPct = slope;
-          const predictions = model.predictGrid(new Float32Array(LIQUID_LAYOUT.state.length), new Float32Array(4), grid.fans, grid.pumps);
+          const predictions = model.predictGrid(new Float32Array(LIQUID_LAYOUT.state.length), new Float32Array(4), grid.candidates, grid.pumps);
           const host = { cpuNowC, driveNowC: 50, cpuLimitC: 88.5, driveLimitC: 61, previousPct: undefined, minPct: 15, maxPct: 100, pumpMinPct: 30, pumpMaxPct: 100, coolantNowC, coolantLimitC: 44 };
-          const choice = chooseFanPct(grid.fans, predictions, 0, host, TUNING, grid.pumps, N_OUT);
+          const choice = chooseFanPct(grid.candidates, predictions, 0, host, TUNING, grid.pumps, N_OUT);
           const violation = (k: number): number => {
             const base = k * N_OUT;
             let v = -Infinity;
@@ -101,7 +90,7 @@ describe("MPC on liquid-cooled hosts: fan × pump candidates", () => {
             [60, 300].forEach((h, j) => (v = Math.max(v, 50 + (predictions[base + (DRIVE[j] ?? 0)] ?? 0) - limitAtC(61, 50, h, 300))));
             return Math.max(v, coolantNowC + (predictions[base + COOLANT] ?? 0) - limitAtC(44, coolantNowC, 60, 60));
           };
-          const anyFeasible = grid.fans.some((_, k) => violation(k) <= 1e-9);
+          const anyFeasible = grid.candidates.some((_, k) => violation(k) <= 1e-9);
           expect(choice.pumpPct).toBeDefined();
           expect(choice.feasible).toBe(anyFeasible);
           if (anyFeasible) expect(violation(choice.index)).toBeLessThanOrEqual(1e-9);
@@ -117,37 +106,37 @@ describe("MPC on liquid-cooled hosts: fan × pump candidates", () => {
   });
 
   it("pays pump watts: the cheapest pair that keeps the limits, fans as low as the drives allow", () => {
-    const grid = pairs(candidateGrid(15, 100, 5), candidateGrid(30, 100, 10));
-    const predictions = new FakeLiquidModel(30, 0.4).predictGrid(new Float32Array(LIQUID_LAYOUT.state.length), new Float32Array(4), grid.fans, grid.pumps);
+    const grid = pairGrid(candidateGrid(15, 100, 5), candidateGrid(30, 100, 10));
+    const predictions = new FakeLiquidModel(30, 0.4).predictGrid(new Float32Array(LIQUID_LAYOUT.state.length), new Float32Array(4), grid.candidates, grid.pumps);
     const host = { cpuNowC: 70, driveNowC: 50, cpuLimitC: 88.5, driveLimitC: 61, previousPct: undefined, minPct: 15, maxPct: 100, pumpMinPct: 30, pumpMaxPct: 100, coolantNowC: 40, coolantLimitC: 44 };
     const noLeakage = { ...TUNING, energy: { ...MPC_DEFAULT_ENERGY, leakageAt85W: 0 } };
-    const choice = chooseFanPct(grid.fans, predictions, 0, host, noLeakage, grid.pumps, N_OUT);
+    const choice = chooseFanPct(grid.candidates, predictions, 0, host, noLeakage, grid.pumps, N_OUT);
     // CPU: 30 − 0.4·pump ≤ 18.5 → pump ≥ 28.75 → 30 %; drives: 6 − 0.2·fan ≤ 11 → any fan; coolant 4 − 0.05·pump ≤ 4 → any.
     expect(choice).toMatchObject({ fanPct: 15, pumpPct: 30, feasible: true });
     expect(pumpPowerW(MPC_DEFAULT_ENERGY, 30)).toBeCloseTo(18 * 0.027, 9);
     // A hot coolant asks for more pump: 4 − 0.05·pump ≤ 44 − 42.5 → pump ≥ 50.
-    const warmLoop = chooseFanPct(grid.fans, predictions, 0, { ...host, coolantNowC: 42.5 }, noLeakage, grid.pumps, N_OUT);
+    const warmLoop = chooseFanPct(grid.candidates, predictions, 0, { ...host, coolantNowC: 42.5 }, noLeakage, grid.pumps, N_OUT);
     expect(warmLoop).toMatchObject({ fanPct: 15, pumpPct: 50, feasible: true });
     // Pumps listed from fast to slow: only the pump's own watts make the slow pump the cheaper pair.
-    const downward = pairs(candidateGrid(15, 100, 5), candidateGrid(30, 100, 10).reverse());
-    const downPredictions = new FakeLiquidModel(30, 0.4).predictGrid(new Float32Array(LIQUID_LAYOUT.state.length), new Float32Array(4), downward.fans, downward.pumps);
-    expect(chooseFanPct(downward.fans, downPredictions, 0, host, noLeakage, downward.pumps, N_OUT)).toMatchObject({ fanPct: 15, pumpPct: 30 });
+    const downward = pairGrid(candidateGrid(15, 100, 5), candidateGrid(30, 100, 10).reverse());
+    const downPredictions = new FakeLiquidModel(30, 0.4).predictGrid(new Float32Array(LIQUID_LAYOUT.state.length), new Float32Array(4), downward.candidates, downward.pumps);
+    expect(chooseFanPct(downward.candidates, downPredictions, 0, host, noLeakage, downward.pumps, N_OUT)).toMatchObject({ fanPct: 15, pumpPct: 30 });
   });
 
   it("lets a coolant limit no pair can meet (warm facility water) not steer the choice, and meets it when a pair can", () => {
-    const grid = pairs(candidateGrid(15, 100, 5), candidateGrid(30, 100, 10));
+    const grid = pairGrid(candidateGrid(15, 100, 5), candidateGrid(30, 100, 10));
     const model = new FakeLiquidModel(30, 0.4, 4);
-    const predictions = model.predictGrid(new Float32Array(LIQUID_LAYOUT.state.length), new Float32Array(4), grid.fans, grid.pumps);
+    const predictions = model.predictGrid(new Float32Array(LIQUID_LAYOUT.state.length), new Float32Array(4), grid.candidates, grid.pumps);
     // Fans do nothing for the coolant in the plant, but a model's noise says they do, a little.
-    grid.fans.forEach((fan, k) => (predictions[k * N_OUT + COOLANT] = (predictions[k * N_OUT + COOLANT] ?? 0) - 0.001 * fan));
+    grid.candidates.forEach((fan, k) => (predictions[k * N_OUT + COOLANT] = (predictions[k * N_OUT + COOLANT] ?? 0) - 0.001 * fan));
     const host = { cpuNowC: 70, driveNowC: 50, cpuLimitC: 88.5, driveLimitC: 61, previousPct: undefined, minPct: 15, maxPct: 100, pumpMinPct: 30, pumpMaxPct: 100 };
-    const withoutCoolant = chooseFanPct(grid.fans, predictions, 0, host, TUNING, grid.pumps, N_OUT);
+    const withoutCoolant = chooseFanPct(grid.candidates, predictions, 0, host, TUNING, grid.pumps, N_OUT);
     // 48 °C in the loop against a 44 °C limit: the best pair still predicts 48 + 4 − 5 − 0.1 > 44.
-    const warmWater = chooseFanPct(grid.fans, predictions, 0, { ...host, coolantNowC: 48, coolantLimitC: 44 }, TUNING, grid.pumps, N_OUT);
+    const warmWater = chooseFanPct(grid.candidates, predictions, 0, { ...host, coolantNowC: 48, coolantLimitC: 44 }, TUNING, grid.pumps, N_OUT);
     expect(warmWater).toMatchObject({ fanPct: withoutCoolant.fanPct, pumpPct: withoutCoolant.pumpPct, feasible: true });
     expect(warmWater.fanPct).toBeLessThan(100);
     // Within reach (41.5 °C now: pump ≥ 50 % keeps it), the limit binds again.
-    const reachable = chooseFanPct(grid.fans, predictions, 0, { ...host, coolantNowC: 41.5, coolantLimitC: 44 }, TUNING, grid.pumps, N_OUT);
+    const reachable = chooseFanPct(grid.candidates, predictions, 0, { ...host, coolantNowC: 41.5, coolantLimitC: 44 }, TUNING, grid.pumps, N_OUT);
     expect(reachable.pumpPct).toBeGreaterThanOrEqual(50);
     expect(41.5 + (predictions[reachable.index * N_OUT + COOLANT] ?? 0)).toBeLessThanOrEqual(44);
   });
