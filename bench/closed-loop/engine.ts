@@ -7,8 +7,9 @@ import { Planner } from "../../src/controller/planner/planner.js";
 import type { PlanningPolicy } from "../../src/controller/planner/policy.js";
 import type { HostView } from "../../src/controller/types.js";
 import { PROTOCOL_VERSION, type Telemetry } from "../../src/protocol/index.js";
-import { BenchAgent } from "./bench-agent.js";
+import { BenchAgent, type AgentDecision } from "./bench-agent.js";
 import { BenchControllerHost, type ObjectiveMode } from "./bench-controller-host.js";
+import { BenchFirmware } from "./bench-firmware.js";
 import { BenchSensors } from "./bench-sensors.js";
 import { CPU_TARGET_BELOW_TJMAX_C, HostMetrics, summariseRun, type RunMetrics } from "./metrics.js";
 import { hostSeed, type BenchScenario, type HostScenario, type ScheduledFault } from "./scenarios.js";
@@ -17,9 +18,12 @@ export const DEFAULT_BENCH_PROFILE = "poweredge-r740-air";
 /** Agent timestamps start here (any fixed epoch: runs must not depend on the wall clock). */
 const START_MS = 1_767_225_600_000;
 
+/** In place of a policy: no agent, no controller commands — every host's firmware drives its own fans. */
+export const FIRMWARE_ONLY = "firmware-only";
+
 export interface ClosedLoopOptions {
-  /** A fresh instance per run: policies keep per-host memory. */
-  policy: PlanningPolicy;
+  /** A fresh instance per run (policies keep per-host memory), or FIRMWARE_ONLY. */
+  policy: PlanningPolicy | typeof FIRMWARE_ONLY;
   scenario: BenchScenario;
   seed: number;
   hosts: number;
@@ -76,6 +80,8 @@ interface BenchHost {
   physics: SimHost;
   sensors: BenchSensors;
   agent: BenchAgent;
+  /** Set when the firmware, not the agent, drives the fans (FIRMWARE_ONLY). */
+  firmware: BenchFirmware | undefined;
   controller: BenchControllerHost;
   scenario: HostScenario;
   metrics: HostMetrics;
@@ -99,10 +105,11 @@ function buildHost(index: number, options: ClosedLoopOptions, startMs: number, p
   const config = simAgentConfig(profileId, { hostId, root: "/bench", brokerUrl: "mqtt://127.0.0.1:1883", periodMs });
   const snap = physics.snapshot();
   const agent = new BenchAgent(config, snap.fans[0]?.speedPct ?? 100, snap.liquid?.pumpSpeedPct);
+  const firmware = options.policy === FIRMWARE_ONLY ? new BenchFirmware(profile, config, snap.fans[0]?.speedPct ?? 100) : undefined;
   const sensors = new BenchSensors(profile, hostSeed(options.seed, index, "sensors"));
   const controller = new BenchControllerHost(hostId, startMs, periodMs, sensors.manifest(config.temperatures), agent.capabilities(), options.objectiveMode ?? "state");
   const metrics = new HostMetrics(physics.params.tjMaxC, physics.params.drives.map((d) => d.limitC), canHoldTarget(physics, scenario, options.scenario.durationS));
-  return { index, profile, physics, sensors, agent, controller, scenario, metrics, lastFanPct: snap.fans[0]?.speedPct ?? 100 };
+  return { index, profile, physics, sensors, agent, firmware, controller, scenario, metrics, lastFanPct: snap.fans[0]?.speedPct ?? 100 };
 }
 
 /**
@@ -158,7 +165,7 @@ export function runClosedLoop(options: ClosedLoopOptions): ClosedLoopResult {
   const periodS = options.periodS ?? 1;
   const periodMs = Math.round(periodS * 1000);
   const hosts = Array.from({ length: options.hosts }, (_, i) => buildHost(i, options, START_MS, periodMs));
-  const planner = new Planner(options.policy);
+  const planner = options.policy === FIRMWARE_ONLY ? undefined : new Planner(options.policy);
   const trace: HostTrace | undefined = options.recordTrace ? { tS: [], dieC: [], cpuReadingC: [], fanPct: [], cpuUtil: [], state: [] } : undefined;
   const decisionMs: number[] = [];
   const tickMs: number[] = [];
@@ -173,7 +180,7 @@ export function runClosedLoop(options: ClosedLoopOptions): ClosedLoopResult {
       applyFaults(host, tS, periodS);
       // The first sweep sees the initial state; later ones advance the sensors' lag by one period.
       const readings = host.sensors.read(host.physics.snapshot(), k === 0 ? 0 : periodS);
-      const decision = host.agent.decide(nowMs, readings);
+      const decision: AgentDecision = host.firmware ? host.firmware.decide(readings) : host.agent.decide(nowMs, readings);
       const telemetry: Telemetry = {
         v: PROTOCOL_VERSION,
         host: host.physics.hostId,
@@ -190,13 +197,15 @@ export function runClosedLoop(options: ClosedLoopOptions): ClosedLoopResult {
       return decision;
     });
 
-    const t0 = performance.now();
-    const proposals = planner.plan(nowMs, views);
-    const elapsedMs = performance.now() - t0;
-    tickMs.push(elapsedMs);
-    decisionMs.push(elapsedMs / Math.max(1, proposals.length));
-    const byId = new Map(hosts.map((h) => [h.physics.hostId, h]));
-    for (const p of proposals) byId.get(p.hostId)?.agent.receive(p.setpoints, p.ttlMs);
+    if (planner) {
+      const t0 = performance.now();
+      const proposals = planner.plan(nowMs, views);
+      const elapsedMs = performance.now() - t0;
+      tickMs.push(elapsedMs);
+      decisionMs.push(elapsedMs / Math.max(1, proposals.length));
+      const byId = new Map(hosts.map((h) => [h.physics.hostId, h]));
+      for (const p of proposals) byId.get(p.hostId)?.agent.receive(p.setpoints, p.ttlMs);
+    }
 
     hosts.forEach((host, i) => {
       const point = host.scenario.workload.at(tS);

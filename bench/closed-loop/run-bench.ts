@@ -113,7 +113,7 @@ export function runBench(options: BenchRunOptions): BenchRunReport {
       for (const id of policies) {
         const policy = (factories[id] as PolicyFactory)();
         const result = runClosedLoop({ policy, scenario, seed, hosts: options.hosts, profileIds: [profileId], objectiveMode: options.objectiveMode, recordTrace: seed === 1 });
-        const fallbackShare = (policy as Partial<{ fallbackShare: () => number }>).fallbackShare?.();
+        const fallbackShare = typeof policy === "string" ? undefined : (policy as Partial<{ fallbackShare: () => number }>).fallbackShare?.();
         rows.push({
           policy: id,
           workload: scenario.name,

@@ -3,7 +3,7 @@ import type { PolicySummary } from "./report.js";
 
 /** Hand-written SVG: no plotting dependency, and the files diff and render anywhere (GitHub shows them inline). */
 
-const COLOURS: Record<string, string> = { b0: "#7f7f7f", b1: "#d62728", b2: "#1f77b4", b3: "#2ca02c", mpc: "#9467bd" };
+const COLOURS: Record<string, string> = { fw: "#8c564b", b0: "#7f7f7f", b1: "#d62728", b2: "#1f77b4", b3: "#2ca02c", mpc: "#9467bd" };
 const colour = (policy: string): string => COLOURS[policy] ?? "#ff7f0e";
 const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 

@@ -3,7 +3,7 @@ import { CoolfleetError, ErrorCode } from "../core/errors.js";
 import { listProfiles } from "../../firmware-sim/profiles/index.js";
 import { parsePositiveNumber } from "./options.js";
 
-const POLICIES = ["b0", "b1", "b2", "b3", "mpc"] as const;
+const POLICIES = ["fw", "b0", "b1", "b2", "b3", "mpc"] as const;
 const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10"] as const;
 type PolicyId = (typeof POLICIES)[number];
 type WorkloadId = (typeof WORKLOADS)[number];

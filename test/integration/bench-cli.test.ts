@@ -42,20 +42,20 @@ describe("coolfleet bench on user traces", () => {
     const steps = trace("steps.csv", (tS) => (tS < 90 ? 0.2 : 0.95));
     const ramp = trace("ramp.csv", (tS) => Math.min(1, tS / 180));
     const json = join(dir, "runs.json");
-    const { code, output } = await bench(["--trace", steps, "--trace", ramp, "--hosts", "2", "--seeds", "2", "--policies", "b1,b2,mpc", "--json", json, "--out", out]);
+    const { code, output } = await bench(["--trace", steps, "--trace", ramp, "--hosts", "2", "--seeds", "2", "--policies", "fw,b1,b2,mpc", "--json", json, "--out", out]);
     expect(code, output).toBe(0);
     expect(output).toContain("baselines: reusing");
     expect(output).toContain("mpc: no thermal model yet (cold start)");
-    for (const policy of ["b1", "b2", "mpc"]) {
+    for (const policy of ["fw", "b1", "b2", "mpc"]) {
       expect(output).toMatch(new RegExp(`^\\| steps \\| ${policy} \\|`, "m"));
       expect(output).toMatch(new RegExp(`^\\| ramp \\| ${policy} \\|`, "m"));
     }
 
     const { results } = JSON.parse(readFileSync(json, "utf8")) as { results: Record<string, unknown>[] };
-    expect(results).toHaveLength(2 * 2 * 3);
+    expect(results).toHaveLength(2 * 2 * 4);
     expect(new Set(results.map((r) => r["workload"]))).toEqual(new Set(["steps", "ramp"])); // no built-in workload ran
     for (const row of results) {
-      expect(["b1", "b2", "mpc"]).toContain(row["policy"]);
+      expect(["fw", "b1", "b2", "mpc"]).toContain(row["policy"]);
       expect([1, 2]).toContain(row["seed"]);
       for (const field of REQUIRED_FIELDS) expect(Number.isFinite(row[field]), `${field} of ${JSON.stringify(row)}`).toBe(true);
       expect(row["coolingEnergyJ"] as number).toBeGreaterThan(0);
@@ -64,6 +64,9 @@ describe("coolfleet bench on user traces", () => {
     // With no model, MPC plans every host with its fallback, the stock curve: the same fleet, loads and seeds give B1's joules.
     const energy = (policy: string, workload: string, seed: number) => results.find((r) => r["policy"] === policy && r["workload"] === workload && r["seed"] === seed)?.["coolingEnergyJ"];
     for (const workload of ["steps", "ramp"]) for (const seed of [1, 2]) expect(energy("mpc", workload, seed)).toBe(energy("b1", workload, seed));
+    // fw is the firmware's own curve (on the hottest CPU only, no drive zone), not B1's; nothing is planned for it.
+    for (const workload of ["steps", "ramp"]) for (const seed of [1, 2]) expect(energy("fw", workload, seed)).not.toBe(energy("b1", workload, seed));
+    for (const row of results.filter((r) => r["policy"] === "fw")) expect(row["decisionMsP99"]).toBe(0);
     // The ramp's load rises to full: a different workload from the steps, measured apart.
     expect(energy("b1", "ramp", 1)).not.toBe(energy("b1", "steps", 1));
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { runClosedLoop } from "../../bench/closed-loop/engine.js";
+import { FIRMWARE_ONLY, runClosedLoop } from "../../bench/closed-loop/engine.js";
 import { HostMetrics, summariseRun } from "../../bench/closed-loop/metrics.js";
 import type { BenchScenario, ScheduledFault } from "../../bench/closed-loop/scenarios.js";
+import { firmwareSteadyState } from "../../firmware-sim/physics/steady-state.js";
 import type { SimSnapshot } from "../../firmware-sim/physics/types.js";
+import { loadProfile } from "../../firmware-sim/profiles/index.js";
 import { B0FixedPolicy } from "../../src/controller/planner/policy-b0-fixed.js";
 import { B2CascadePidPolicy } from "../../src/controller/planner/policy-b2-pid.js";
 
@@ -50,6 +52,40 @@ describe("closed-loop engine", () => {
     const result = runClosedLoop({ policy: new B0FixedPolicy(40), scenario: constantScenario(30), seed: 1, hosts: 3 });
     expect(result.decisionMsP99).toBeGreaterThan(0);
     expect(result.tickMsP99).toBeGreaterThanOrEqual(result.decisionMsP99);
+  });
+});
+
+describe("closed-loop engine, the firmware alone (fw)", () => {
+  it("drives the fans on the profile's own curve, to where the simulated firmware settles, and plans nothing", () => {
+    const profile = loadProfile("poweredge-r740-air");
+    const settled = firmwareSteadyState(profile, { cpuUtil: 1, inletC: 25 });
+    // Idle for a minute, on the curve's first step, then full load: the fans have to climb the curve.
+    const durationS = 1800;
+    const idleThenFull: BenchScenario = {
+      name: "step",
+      durationS,
+      forHost: () => ({ workload: { name: "step", durationS, at: (tS) => ({ cpuUtil: tS < 60 ? 0 : 1, diskMBps: 0, inletC: 25 }) }, faults: [] }),
+    };
+    const result = runClosedLoop({ policy: FIRMWARE_ONLY, scenario: idleThenFull, seed: 1, hosts: 1, spread: false, recordTrace: true });
+    const fanPct = result.trace?.fanPct ?? [];
+    expect(settled.fanPct).toBe(80);
+    expect(fanPct[0]).toBe(20);
+    expect(fanPct[59]).toBe(20);
+    expect(new Set(fanPct).size).toBeGreaterThan(3);
+    expect(fanPct.at(-1)).toBe(settled.fanPct);
+    expect(Math.max(...fanPct.slice(-600))).toBe(settled.fanPct);
+    expect(result.trace?.dieC.at(-1)).toBeCloseTo(settled.dieC, 0);
+    expect(result.decisionMsP99).toBe(0);
+    expect(result.tickMsP99).toBe(0);
+  });
+
+  it("leaves a liquid-cooled host's pump at the CDU's own setting", () => {
+    const profile = loadProfile("poweredge-r750-liquid");
+    const pumpW = (profile.liquid?.pumpMaxPowerW ?? Number.NaN) * ((profile.liquid?.firmwarePumpPct ?? Number.NaN) / 100) ** 3;
+    // Idle: the die stays under the curve's second step, so the fans sit on its first (the R750's 15 % floor).
+    const fanW = profile.fans.count * profile.fans.maxPowerW * (profile.firmwareFanCurve[0]![1] / 100) ** 3;
+    const result = runClosedLoop({ policy: FIRMWARE_ONLY, scenario: constantScenario(600, 0), seed: 1, hosts: 1, spread: false, profileIds: ["poweredge-r750-liquid"], initialFanPct: 15 });
+    expect(result.metrics.coolingEnergyJ / 600).toBeCloseTo(fanW + pumpW, 2);
   });
 });
 
