@@ -108,22 +108,25 @@ function buildHost(index: number, options: ClosedLoopOptions, startMs: number, p
   const firmware = options.policy === FIRMWARE_ONLY ? new BenchFirmware(profile, config, snap.fans[0]?.speedPct ?? 100) : undefined;
   const sensors = new BenchSensors(profile, hostSeed(options.seed, index, "sensors"));
   const controller = new BenchControllerHost(hostId, startMs, periodMs, sensors.manifest(config.temperatures), agent.capabilities(), options.objectiveMode ?? "state");
-  const metrics = new HostMetrics(physics.params.tjMaxC, physics.params.drives.map((d) => d.limitC), canHoldTarget(physics, scenario, options.scenario.durationS));
+  const peakDieC = fullFanPeakDieC(physics, scenario, options.scenario.durationS);
+  const tjMaxC = physics.params.tjMaxC;
+  const metrics = new HostMetrics(tjMaxC, physics.params.drives.map((d) => d.limitC), peakDieC <= tjMaxC - CPU_TARGET_BELOW_TJMAX_C, peakDieC < tjMaxC);
   return { index, profile, physics, sensors, agent, firmware, controller, scenario, metrics, lastFanPct: snap.fans[0]?.speedPct ?? 100 };
 }
 
 /**
- * Whether this host, at the run's peak load, inlet and disk with every fan at 100 %, settles at or below its CPU
- * target — with the cooling the run leaves it: a fan the scenario kills and a pump it degrades count as failed.
+ * Where this host's hottest die settles at the run's peak load, inlet and disk with every fan at 100 % (+∞ if it
+ * runs away) — with the cooling the run leaves it: a fan the scenario kills and a pump it degrades count as failed.
+ * At or below the CPU target, the host can hold its target; below Tj max, it need never throttle.
  */
-function canHoldTarget(physics: SimHost, scenario: HostScenario, durationS: number): boolean {
+function fullFanPeakDieC(physics: SimHost, scenario: HostScenario, durationS: number): number {
   let peak = { cpuUtil: 0, inletC: Number.NEGATIVE_INFINITY, diskMBps: 0 };
   for (let t = 0; t <= durationS; t += 1) {
     const p = scenario.workload.at(t);
     peak = { cpuUtil: Math.max(peak.cpuUtil, p.cpuUtil), inletC: Math.max(peak.inletC, p.inletC), diskMBps: Math.max(peak.diskMBps, p.diskMBps) };
   }
   const s = solveSteadyState(physics.params, faultsOfRun(physics.faults(), scenario.faults, durationS), { ...peak, fanPct: 100 });
-  return !s.runaway && Math.max(...s.dieC) <= physics.params.tjMaxC - CPU_TARGET_BELOW_TJMAX_C;
+  return s.runaway ? Number.POSITIVE_INFINITY : Math.max(...s.dieC);
 }
 
 /** The host's faults once every fan death and pump degradation scheduled inside the run has happened. */

@@ -22,6 +22,14 @@ export interface RunMetrics {
   aboveTargetS: number;
   aboveTargetKh: number;
   throttleS: number;
+  /**
+   * The same over the hosts that can stay under Tj max at all: at the run's peak load and inlet, with every fan at
+   * 100 % on the fans and pump the run's faults leave, their steady die is below Tj max. Seconds per host of the
+   * whole run (the others count as 0), so it compares with throttleS.
+   */
+  throttleAvoidableS: number;
+  /** Hosts that would throttle at the run's peak conditions even at full fan. */
+  unavoidableThrottleHosts: number;
   /** Highest die temperature above its target, any host, any time (0 if never above). */
   maxOvershootC: number;
   /**
@@ -76,6 +84,8 @@ export class HostMetrics {
     private readonly driveLimitsC: readonly number[],
     /** Whether full fan (on the fans the run leaves working) can hold this host's die at its target at the run's peak load and inlet. */
     readonly controllable = true,
+    /** Whether full fan, on the same terms, keeps this host's die below Tj max. */
+    readonly canAvoidThrottle = true,
   ) {}
 
   /** After a physics step of dtS under fan output fanPct. */
@@ -145,6 +155,8 @@ export function summariseRun(hosts: readonly HostMetrics[], stateSeconds: Record
     aboveTargetS: mean((h) => h.aboveTargetS),
     aboveTargetKh: mean((h) => h.aboveTargetKs / 3600),
     throttleS: mean((h) => h.throttleS),
+    throttleAvoidableS: mean((h) => (h.canAvoidThrottle ? h.throttleS : 0)),
+    unavoidableThrottleHosts: hosts.filter((h) => !h.canAvoidThrottle).length,
     maxOvershootC: Math.max(0, max((h) => h.maxOvershootC)),
     maxOvershootControllableC: Math.max(0, max((h) => (h.controllable ? h.maxOvershootC : 0))),
     uncontrollableHosts: hosts.filter((h) => !h.controllable).length,

@@ -128,6 +128,17 @@ describe("closed-loop metrics", () => {
     expect(m.coolingEnergyJ).toBe(50);
   });
 
+  it("counts throttle* only on hosts that full fan keeps under Tj max", () => {
+    const avoidable = new HostMetrics(100, [], false, true);
+    const unavoidable = new HostMetrics(100, [], false, false);
+    for (const h of [avoidable, unavoidable]) h.add(snapshot(100, { throttled: true }), 100, 3);
+    unavoidable.add(snapshot(100, { throttled: true }), 100, 1);
+    const m = summariseRun([avoidable, unavoidable], {});
+    expect(m.throttleS).toBe(3.5);
+    expect(m.throttleAvoidableS).toBe(1.5);
+    expect(m.unavoidableThrottleHosts).toBe(1);
+  });
+
   it("counts a fan reversal only when the direction changes by more than the deadband", () => {
     const h = new HostMetrics(100, []);
     for (const pct of [40, 50, 50.2, 45, 46, 60]) h.add(snapshot(70), pct, 1);
@@ -145,9 +156,17 @@ describe("closed-loop overshoot on hosts that can hold their target", () => {
     });
     const run = (inletC: number) => runClosedLoop({ policy: new B0FixedPolicy(100), scenario: scenario(inletC), seed: 1, hosts: 1, spread: false }).metrics;
     expect(run(25).uncontrollableHosts).toBe(0);
+    expect(run(25).unavoidableThrottleHosts).toBe(0);
+    // A 35 °C room: full fan settles the nominal R740 at 95.8 °C, over its 90 °C target but under Tj max.
+    const warm = run(35);
+    expect(warm.uncontrollableHosts).toBe(1);
+    expect(warm.unavoidableThrottleHosts).toBe(0);
     const hot = run(45);
     expect(hot.uncontrollableHosts).toBe(1);
+    expect(hot.unavoidableThrottleHosts).toBe(1);
     expect(hot.maxOvershootControllableC).toBe(0);
+    expect(hot.throttleS).toBeGreaterThan(0);
+    expect(hot.throttleAvoidableS).toBe(0);
   });
 
   it("judges a host by the cooling the run leaves it: a fan the scenario kills counts as dead", () => {
